@@ -1,0 +1,10 @@
+/** One jest run over every package; workspace imports resolve to source so tests need no build. */
+const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
+module.exports = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': swc },
+  testMatch: ['<rootDir>/{apps,packages,tools}/**/*.test.ts', '<rootDir>/{apps,packages,tools}/**/*.test.js'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  moduleNameMapper: { '^@video-jobs/(core|pipeline|client)$': '<rootDir>/packages/$1/src/index.ts' },
+  testTimeout: 60000,
+};

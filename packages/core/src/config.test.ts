@@ -1,0 +1,41 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const c = loadConfig({});
+    expect(c.PORT).toBe(8080);
+    expect(c.STORAGE).toBe('local');
+    expect(c.MAX_UPLOAD_BYTES).toBe(2 * 1024 ** 3);
+    expect(c.HEARTBEAT_MS).toBe(10_000);
+    expect(c.LEASE_MS).toBe(60_000);
+    expect(c.MAX_ATTEMPTS).toBe(3);
+    expect(c.API_KEYS).toEqual([]);
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('splits API_KEYS on commas and drops blanks', () => {
+    expect(loadConfig({ API_KEYS: ' a, b ,,c' }).API_KEYS).toEqual(['a', 'b', 'c']);
+  });
+
+  it('names every bad variable and its rule', () => {
+    const run = () => loadConfig({ PORT: 'abc', WORKER_CONCURRENCY: '0', STORAGE: 'ftp' });
+    expect(run).toThrow(ConfigError);
+    try {
+      run();
+    } catch (e) {
+      const msg = (e as Error).message;
+      expect(msg).toMatch(/PORT:/);
+      expect(msg).toMatch(/WORKER_CONCURRENCY:/);
+      expect(msg).toMatch(/STORAGE:/);
+    }
+  });
+
+  it('requires S3_BUCKET when STORAGE=s3', () => {
+    expect(() => loadConfig({ STORAGE: 's3' })).toThrow(/S3_BUCKET: is required when STORAGE=s3/);
+  });
+
+  it('refuses a heartbeat that is not shorter than the lease', () => {
+    expect(() => loadConfig({ HEARTBEAT_MS: '5000', LEASE_MS: '5000' })).toThrow(/HEARTBEAT_MS/);
+  });
+});

@@ -1,0 +1,28 @@
+/**
+ * The few error types the service distinguishes. The API maps them to HTTP in one place
+ * (apps/api error middleware); the worker treats UnsupportedMediaError as a final job failure.
+ */
+export class AppError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = this.constructor.name;
+  }
+}
+
+/** Bad input from a client: a parameter, a missing or extra file, an id. HTTP 400. */
+export class ValidationError extends AppError {}
+
+/** The thing asked for does not exist (or is not visible to this caller). HTTP 404. */
+export class NotFoundError extends AppError {}
+
+/** The file is not a video we can decode: not an MP4, truncated, no video stream. HTTP 400 / failed job. */
+export class UnsupportedMediaError extends AppError {}
+
+/** The upload is over MAX_UPLOAD_BYTES. HTTP 413. */
+export class PayloadTooLargeError extends AppError {}
+
+/** No API key, or a wrong one, while API_KEYS is set. HTTP 401. */
+export class UnauthorizedError extends AppError {}
+
+/** A storage key that could escape the storage root or is otherwise unusable. */
+export class InvalidKeyError extends AppError {}

@@ -1,0 +1,39 @@
+import type { JobRow, JobStatus, NewJob } from './job.table';
+
+export interface ReapResult {
+  /** Jobs whose lease expired and went back to pending (to be enqueued again). */
+  requeued: string[];
+  /** Jobs whose lease expired with no attempts left: now failed (to be pushed to the dead list). */
+  failed: string[];
+}
+
+/**
+ * Job state in the database, the source of truth. Every state change is one conditional
+ * statement, so two workers can never both own or both finish a job.
+ */
+export interface JobRepository {
+  create(job: NewJob): Promise<JobRow>;
+  /** undefined for an unknown or malformed id (never a database error). */
+  get(jobId: string): Promise<JobRow | undefined>;
+  /** Removes a job row; used only to undo a submit that failed before it was answered. */
+  delete(jobId: string): Promise<void>;
+  /** pending → running for this worker, attempts + 1. undefined: not pending (duplicate or stale id). */
+  claim(jobId: string, workerId: string): Promise<JobRow | undefined>;
+  /** Touch updated_at while running for this worker. false: the lease is lost. */
+  heartbeat(jobId: string, workerId: string): Promise<boolean>;
+  /** running(this worker) → completed with the results key. false: the lease was lost. */
+  complete(jobId: string, workerId: string, outputPath: string): Promise<boolean>;
+  /** running(this worker) → failed with a message a user can read. false: the lease was lost. */
+  fail(jobId: string, workerId: string, errorMessage: string): Promise<boolean>;
+  /** running(this worker) → pending, so another worker can take it. false: the lease was lost. */
+  release(jobId: string, workerId: string): Promise<boolean>;
+  /** Running jobs not touched for leaseMs: back to pending while attempts < maxAttempts, else failed. */
+  reapExpired(leaseMs: number, maxAttempts: number): Promise<ReapResult>;
+  /** Pending jobs untouched for olderThanMs; bumps their updated_at so the next tick skips them. */
+  listStalePending(olderThanMs: number): Promise<string[]>;
+  /** Every pending job id (embedded start-up re-enqueues them). */
+  listPending(): Promise<string[]>;
+  countByStatus(): Promise<Record<JobStatus, number>>;
+  /** Throws when the database cannot be reached (readiness). */
+  ping(): Promise<void>;
+}

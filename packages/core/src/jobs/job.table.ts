@@ -1,0 +1,25 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** The `jobs` table (DESIGN §3). Every other job type derives from this one. */
+export interface JobTable {
+  job_id: string;
+  status: JobStatus;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  input_path: string;
+  output_path: string | null;
+  error_message: string | null;
+  pipeline_id: string;
+  frame_stride: ColumnType<number, number | undefined, number>;
+  max_frames: number | null;
+  attempts: Generated<number>;
+  locked_by: string | null;
+  owner: string | null;
+}
+
+export type JobRow = Selectable<JobTable>;
+export type NewJob = Insertable<JobTable>;
+export type JobUpdate = Updateable<JobTable>;
