@@ -5,6 +5,9 @@ module.exports = {
   transform: { '^.+\\.ts$': swc },
   testMatch: ['<rootDir>/{apps,packages,tools}/**/*.test.ts', '<rootDir>/{apps,packages,tools}/**/*.test.js'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-  moduleNameMapper: { '^@video-jobs/(core|pipeline|client)$': '<rootDir>/packages/$1/src/index.ts' },
+  moduleNameMapper: {
+    '^@video-jobs/core/(errors|test-support)$': '<rootDir>/packages/core/src/$1',
+    '^@video-jobs/(core|pipeline|client)$': '<rootDir>/packages/$1/src/index.ts',
+  },
   testTimeout: 60000,
 };
