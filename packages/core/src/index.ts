@@ -6,3 +6,7 @@ export * from './jobs/job.repository';
 export * from './jobs/video-pipeline';
 export * from './storage/object-storage';
 export * from './queue/job-queue';
+export * from './jobs/job-worker';
+export * from './jobs/job-worker.options';
+export * from './jobs/results-json';
+export * from './metrics/job-metrics';

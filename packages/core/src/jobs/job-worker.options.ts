@@ -1,0 +1,32 @@
+import type { Config } from '../config';
+
+export interface JobWorkerOptions {
+  workerId: string;
+  concurrency: number;
+  heartbeatMs: number;
+  leaseMs: number;
+  /** How often the reaper and the stale-pending requeue run. */
+  reapIntervalMs: number;
+  requeueMs: number;
+  maxAttempts: number;
+  shutdownGraceMs: number;
+  /** How long one blocking dequeue waits; bounds how quickly close() is noticed. */
+  dequeueTimeoutMs: number;
+  /** Where inputs are downloaded while a job runs. */
+  tmpDir: string;
+}
+
+export function jobWorkerOptionsFromConfig(config: Config, tmpDir: string): JobWorkerOptions {
+  return {
+    workerId: config.WORKER_ID,
+    concurrency: config.WORKER_CONCURRENCY,
+    heartbeatMs: config.HEARTBEAT_MS,
+    leaseMs: config.LEASE_MS,
+    reapIntervalMs: config.REAP_INTERVAL_MS,
+    requeueMs: config.REQUEUE_MS,
+    maxAttempts: config.MAX_ATTEMPTS,
+    shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+    dequeueTimeoutMs: 2_000,
+    tmpDir,
+  };
+}
