@@ -20,7 +20,7 @@ const schema = z
     S3_BUCKET: optionalString.pipe(z.string().min(3, 'must be at least 3 characters').optional()),
     S3_ENDPOINT: optionalString.pipe(z.url().optional()),
     S3_REGION: z.string().min(1).default('us-east-1'),
-    MODEL_PATH: optionalString,
+    MODEL_PATH: z.string().min(1).default('./models/yolox_nano.onnx'),
     MIN_CONFIDENCE: z.coerce.number().gt(0).lt(1).default(0.35),
     OCR_ENGINE: z.enum(['paddle', 'tesseract']).default('paddle'),
     OCR_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).optional(),
@@ -52,8 +52,9 @@ export interface Config extends Readonly<Omit<Parsed, 'API_KEYS' | 'WORKER_ID'>>
   /** Parsed from the comma-separated API_KEYS; empty means the API is open. */
   readonly API_KEYS: readonly string[];
   readonly WORKER_ID: string;
-  /** DATA_DIR made absolute. */
+  /** DATA_DIR and MODEL_PATH are made absolute (relative to the working directory). */
   readonly DATA_DIR: string;
+  readonly MODEL_PATH: string;
 }
 
 export class ConfigError extends Error {
@@ -77,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze({
     ...c,
     DATA_DIR: path.resolve(c.DATA_DIR),
+    MODEL_PATH: path.resolve(c.MODEL_PATH),
     API_KEYS: (c.API_KEYS ?? '')
       .split(',')
       .map((k) => k.trim())

@@ -10,3 +10,4 @@ export * from './jobs/job-worker';
 export * from './jobs/job-worker.options';
 export * from './jobs/results-json';
 export * from './metrics/job-metrics';
+export * from './lifecycle';

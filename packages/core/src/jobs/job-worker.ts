@@ -101,6 +101,24 @@ export class JobWorker {
     }
   }
 
+  /**
+   * For a worker that owns its database alone (the embedded default): jobs left running by the
+   * previous process can have no live owner, so they go back to pending at once, and every
+   * pending job is enqueued again because the in-memory queue died with that process.
+   */
+  async recoverAfterRestart(): Promise<void> {
+    const { jobs, queue, logger } = this.deps;
+    const reaped = await jobs.reapExpired(0, this.options.maxAttempts);
+    for (const jobId of reaped.failed) await queue.pushDead(jobId);
+    const pending = await jobs.listPending();
+    for (const jobId of pending) await queue.enqueue(jobId);
+    logger.info('recovered jobs after restart', {
+      requeued_running: reaped.requeued.length,
+      failed_running: reaped.failed.length,
+      pending: pending.length,
+    });
+  }
+
   /** Claims and runs one job by id; used by the loop and directly by tests. */
   async processJob(jobId: string): Promise<JobOutcome> {
     const { jobs, logger } = this.deps;

@@ -1,0 +1,47 @@
+import express, { type Express } from 'express';
+import type { Logger } from 'winston';
+import type { JobQueue, JobRepository, ObjectStorage } from '@video-jobs/core';
+import { apiKeyAuth } from './http/auth';
+import { errorHandler, notFoundHandler } from './http/error-handler';
+import type { ApiMetrics } from './http/metrics';
+import { requestLogging } from './http/request-id';
+import { healthRoutes } from './routes/health.routes';
+import { videoRoutes } from './routes/video.routes';
+
+export interface AppDeps {
+  jobs: JobRepository;
+  queue: JobQueue;
+  storage: ObjectStorage;
+  logger: Logger;
+  metrics: ApiMetrics;
+  pipelineIds: readonly string[];
+  defaultPipeline: string;
+  apiKeys: readonly string[];
+  maxUploadBytes: number;
+  /** Extra routes mounted before the 404 handler (OpenAPI document and its rendering). */
+  extraRoutes?: express.Router;
+}
+
+/** Builds the HTTP app from injected services; the entry file wires real ones, tests their own. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(requestLogging(deps.logger));
+  app.use(deps.metrics.middleware);
+  app.use(
+    healthRoutes(
+      [
+        { name: 'database', check: () => deps.jobs.ping() },
+        { name: 'queue', check: () => deps.queue.ping() },
+        { name: 'storage', check: () => deps.storage.ping() },
+      ],
+      deps.metrics.registry,
+    ),
+  );
+  if (deps.extraRoutes) app.use(deps.extraRoutes);
+  app.use('/video', apiKeyAuth(deps.apiKeys), videoRoutes(deps));
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,63 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { MulterError } from 'multer';
+import type { Logger } from 'winston';
+import {
+  NotFoundError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  UnsupportedMediaError,
+  ValidationError,
+} from '@video-jobs/core';
+import { problem, sendProblem, type Problem } from './problem';
+
+const MULTER_DETAIL: Partial<Record<MulterError['code'], string>> = {
+  LIMIT_FILE_COUNT: 'send exactly one file, in the form field "file"',
+  LIMIT_UNEXPECTED_FILE: 'unexpected file field; send exactly one file, in the form field "file"',
+  LIMIT_FIELD_COUNT: 'too many form fields',
+  LIMIT_FIELD_VALUE: 'a form field value is too long',
+  LIMIT_FIELD_KEY: 'a form field name is too long',
+  LIMIT_PART_COUNT: 'too many parts in the multipart body',
+};
+
+/** The one place errors become HTTP. Anything unexpected is logged and answered without internals. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) {
+      // The body was already streaming (results); all we can do is cut the connection.
+      logger.error('error after response started', { request_id: req.requestId, error: String(err) });
+      res.destroy(err instanceof Error ? err : undefined);
+      return;
+    }
+    const known = toProblem(err);
+    if (known) return sendProblem(res, known);
+    logger.error('unexpected error', {
+      request_id: req.requestId,
+      method: req.method,
+      path: req.path,
+      error: err instanceof Error ? err.stack : String(err),
+    });
+    sendProblem(res, problem(500, `unexpected server error; quote request id ${req.requestId} when reporting it`));
+    void next;
+  };
+}
+
+function toProblem(err: unknown): Problem | undefined {
+  if (err instanceof ValidationError || err instanceof UnsupportedMediaError) return problem(400, err.message);
+  if (err instanceof NotFoundError) return problem(404, err.message);
+  if (err instanceof UnauthorizedError) return problem(401, err.message);
+  if (err instanceof PayloadTooLargeError) return problem(413, err.message);
+  if (err instanceof MulterError) return problem(400, MULTER_DETAIL[err.code] ?? err.message);
+  // body-parser and busboy errors carry an HTTP status for malformed bodies.
+  const status = (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return problem(status, `malformed request: ${(err as Error).message}`);
+  }
+  if (err instanceof Error && /Multipart|Unexpected end of form|Malformed part header/i.test(err.message)) {
+    return problem(400, `malformed multipart body: ${err.message}`);
+  }
+  return undefined;
+}
+
+export const notFoundHandler: RequestHandler = (req, res) => {
+  sendProblem(res, problem(404, `no route for ${req.method} ${req.path}`));
+};

@@ -1,0 +1,85 @@
+import path from 'node:path';
+import { Registry } from 'prom-client';
+import {
+  closeOnSignals,
+  createCoreServices,
+  createJobMetrics,
+  createLogger,
+  JobWorker,
+  jobWorkerOptionsFromConfig,
+  loadConfig,
+} from '@video-jobs/core';
+import { createPipelineService, DEFAULT_PIPELINE_ID, listPipelineIds } from '@video-jobs/pipeline';
+import { createApp } from './app';
+import { createApiMetrics } from './http/metrics';
+import { apiDocsRoutes } from './openapi/docs.routes';
+
+/**
+ * `node apps/api`. With REDIS_URL unset this is the embedded default: one process runs the API and
+ * a worker over PGlite (or DATABASE_URL), local files and an in-memory queue.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL).child({ service: 'api' });
+  if (config.REDIS_URL && !config.DATABASE_URL) {
+    throw new Error(
+      'REDIS_URL is set but DATABASE_URL is not: worker processes could not reach the embedded database. ' +
+        'Set DATABASE_URL, or unset REDIS_URL to run the embedded default.',
+    );
+  }
+  const services = await createCoreServices(config, logger);
+  const registry = new Registry();
+  const jobMetrics = createJobMetrics(services, registry);
+
+  let worker: JobWorker | undefined;
+  let closePipeline = async () => {};
+  if (!config.REDIS_URL) {
+    const pipeline = await createPipelineService({
+      modelPath: config.MODEL_PATH,
+      minConfidence: config.MIN_CONFIDENCE,
+      ocrEngine: config.OCR_ENGINE,
+      ocrMinConfidence: config.OCR_MIN_CONFIDENCE,
+    });
+    closePipeline = () => pipeline.close();
+    worker = new JobWorker(
+      { ...services, pipeline, logger: logger.child({ service: 'worker' }), onJobFinished: jobMetrics.jobFinished },
+      jobWorkerOptionsFromConfig(config, path.join(config.DATA_DIR, 'tmp')),
+    );
+    await worker.recoverAfterRestart();
+    worker.start();
+  }
+
+  const app = createApp({
+    ...services,
+    logger,
+    metrics: createApiMetrics(registry),
+    pipelineIds: listPipelineIds(),
+    defaultPipeline: DEFAULT_PIPELINE_ID,
+    apiKeys: config.API_KEYS,
+    maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    extraRoutes: apiDocsRoutes(),
+  });
+  const server = app.listen(config.PORT, () => {
+    logger.info('listening', {
+      port: config.PORT,
+      mode: worker ? 'embedded (in-process worker)' : 'api only',
+      database: config.DATABASE_URL ? 'postgres' : 'pglite',
+      storage: config.STORAGE,
+      auth: config.API_KEYS.length > 0 ? 'api keys' : 'open',
+    });
+  });
+  // Large uploads on slow links take longer than Node's 5-minute default.
+  server.requestTimeout = 60 * 60 * 1000;
+
+  closeOnSignals(logger, async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await worker?.close();
+    await closePipeline();
+    await services.close();
+  });
+}
+
+main().catch((err) => {
+  process.stderr.write(`video-jobs api failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,184 @@
+/**
+ * The OpenAPI 3.1 description of the HTTP API: served at /openapi.json, rendered at /docs, and the
+ * schema the API tests validate real responses against, so it cannot drift from the code.
+ */
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+
+const jobIdParam = {
+  name: 'job_id',
+  in: 'path',
+  required: true,
+  description: 'The id returned by POST /video/submit',
+  schema: { type: 'string' },
+};
+
+const timestamps = {
+  created_at: { type: 'string', format: 'date-time' },
+  updated_at: { type: 'string', format: 'date-time' },
+};
+
+const box = { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4, description: '[x1, y1, x2, y2] in source-video pixels' };
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'video-jobs',
+    version: '0.1.0',
+    description:
+      'Upload an MP4, get a job id at once, poll its status, and fetch per-frame results (YOLO detections and OCR text) when it is done.',
+  },
+  components: {
+    securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Needed when the server sets API_KEYS' } },
+    schemas: {
+      Problem: {
+        type: 'object',
+        description: 'RFC 9457 problem details',
+        required: ['type', 'title', 'status', 'detail'],
+        additionalProperties: false,
+        properties: {
+          type: { type: 'string' },
+          title: { type: 'string' },
+          status: { type: 'integer' },
+          detail: { type: 'string' },
+        },
+      },
+      SubmitAccepted: {
+        type: 'object',
+        required: ['job_id'],
+        additionalProperties: false,
+        properties: { job_id: { type: 'string', format: 'uuid' } },
+      },
+      JobStatus: {
+        type: 'object',
+        required: ['job_id', 'status', 'progress', 'created_at', 'updated_at'],
+        additionalProperties: false,
+        properties: {
+          job_id: { type: 'string', format: 'uuid' },
+          status: { type: 'string', enum: ['pending', 'running', 'completed', 'failed'] },
+          progress: { type: 'number', enum: [0, 0.5, 1], description: 'Coarse: 0 pending, 0.5 running, 1 completed or failed' },
+          ...timestamps,
+          error_message: { type: 'string', description: 'Present only when status is failed' },
+        },
+      },
+      Detection: {
+        type: 'object',
+        required: ['label', 'class_id', 'confidence', 'box'],
+        additionalProperties: false,
+        properties: { label: { type: 'string' }, class_id: { type: 'integer' }, confidence: { type: 'number' }, box },
+      },
+      TextLine: {
+        type: 'object',
+        required: ['text', 'confidence', 'box'],
+        additionalProperties: false,
+        properties: { text: { type: 'string' }, confidence: { type: 'number' }, box },
+      },
+      FrameResult: {
+        type: 'object',
+        required: ['frame_index', 'result'],
+        additionalProperties: false,
+        properties: {
+          frame_index: { type: 'integer', minimum: 0, description: '0-based index of the frame in the source video' },
+          result: {
+            type: 'object',
+            required: ['timestamp_ms'],
+            additionalProperties: false,
+            description: 'yolo_ocr: detections and text; yolo: detections; ocr: text',
+            properties: {
+              timestamp_ms: { type: 'number' },
+              detections: { type: 'array', items: { $ref: '#/components/schemas/Detection' } },
+              text: { type: 'array', items: { $ref: '#/components/schemas/TextLine' } },
+            },
+          },
+        },
+      },
+      JobResults: {
+        type: 'object',
+        required: ['job_id', 'results', 'created_at', 'updated_at'],
+        additionalProperties: false,
+        properties: {
+          job_id: { type: 'string', format: 'uuid' },
+          results: { type: 'array', items: { $ref: '#/components/schemas/FrameResult' } },
+          ...timestamps,
+        },
+      },
+    },
+  },
+  security: [{ apiKey: [] }, {}],
+  paths: {
+    '/video/submit': {
+      post: {
+        summary: 'Submit an MP4 for analysis',
+        operationId: 'submitVideo',
+        parameters: [
+          { name: 'pipeline_id', in: 'query', schema: { type: 'string', default: 'yolo_ocr', enum: ['yolo_ocr', 'yolo', 'ocr'] } },
+          { name: 'frame_stride', in: 'query', schema: { type: 'integer', minimum: 1, default: 1 } },
+          { name: 'max_frames', in: 'query', schema: { type: 'integer', minimum: 1 } },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                required: ['file'],
+                properties: {
+                  file: { type: 'string', format: 'binary', description: 'The MP4 video' },
+                  pipeline_id: { type: 'string', enum: ['yolo_ocr', 'yolo', 'ocr'] },
+                  frame_stride: { type: 'integer', minimum: 1 },
+                  max_frames: { type: 'integer', minimum: 1 },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '202': {
+            description: 'Accepted; poll the Location',
+            headers: { Location: { schema: { type: 'string' }, description: '/video/status/{job_id}' } },
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/SubmitAccepted' } } },
+          },
+          '400': problemResponse('No file, several files, not an MP4, empty file, unknown pipeline or bad parameter'),
+          '401': problemResponse('API keys are configured and the request has none or a wrong one'),
+          '413': problemResponse('The file is over MAX_UPLOAD_BYTES'),
+        },
+      },
+    },
+    '/video/status/{job_id}': {
+      get: {
+        summary: 'Get the status of a job',
+        operationId: 'getJobStatus',
+        parameters: [jobIdParam],
+        responses: {
+          '200': { description: 'The job', content: { 'application/json': { schema: { $ref: '#/components/schemas/JobStatus' } } } },
+          '401': problemResponse('Missing or wrong API key'),
+          '404': problemResponse('Unknown or malformed id, or a job of another key'),
+        },
+      },
+    },
+    '/video/results/{job_id}': {
+      get: {
+        summary: 'Get the per-frame results of a completed job',
+        operationId: 'getJobResults',
+        parameters: [jobIdParam],
+        responses: {
+          '200': { description: 'Results in frame order', content: { 'application/json': { schema: { $ref: '#/components/schemas/JobResults' } } } },
+          '401': problemResponse('Missing or wrong API key'),
+          '404': problemResponse('Unknown job, or the job is not completed (the detail gives its status)'),
+        },
+      },
+    },
+    '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'The process is alive' } } } },
+    '/readyz': {
+      get: {
+        summary: 'Readiness: database, queue and storage reachable',
+        security: [],
+        responses: { '200': { description: 'Ready' }, '503': problemResponse('Names what is unreachable') },
+      },
+    },
+    '/metrics': { get: { summary: 'Prometheus metrics', security: [], responses: { '200': { description: 'Prometheus text format' } } } },
+    '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
+  },
+} as const;

@@ -1,0 +1,54 @@
+import type { Request } from 'express';
+import type { StorageEngine } from 'multer';
+import type { Logger } from 'winston';
+import { inputKey, type ObjectStorage } from '@video-jobs/core';
+import { Mp4UploadGuard } from './mp4-upload-guard';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Chosen before the upload starts: the upload is stored under this job's key. */
+      jobId: string;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-namespace
+    namespace Multer {
+      interface File {
+        key: string;
+      }
+    }
+  }
+}
+
+/**
+ * A multer storage engine that streams the upload straight into ObjectStorage under the job's
+ * input key: no memory storage, no temp copy. The client's filename is never used.
+ */
+export class ObjectStorageEngine implements StorageEngine {
+  constructor(
+    private readonly storage: ObjectStorage,
+    private readonly maxBytes: number,
+    private readonly logger: Logger,
+  ) {}
+
+  _handleFile(req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void): void {
+    const key = inputKey(req.jobId);
+    const guard = new Mp4UploadGuard(this.maxBytes);
+    file.stream.on('error', (err) => guard.destroy(err));
+    file.stream.pipe(guard);
+    this.storage.put(key, guard).then(
+      ({ bytes }) => cb(null, { key, size: bytes }),
+      (err) => {
+        // Storage removes its partial object; delete again so no backend can keep one.
+        this.storage
+          .delete(key)
+          .catch((cleanupErr) => this.logger.error('could not remove a partial upload', { key, error: String(cleanupErr) }))
+          .finally(() => cb(err));
+      },
+    );
+  }
+
+  _removeFile(_req: Request, file: Express.Multer.File, cb: (error: Error | null) => void): void {
+    this.storage.delete(file.key).then(() => cb(null), cb);
+  }
+}
