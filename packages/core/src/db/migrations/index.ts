@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely';
+import * as createJobs from './0001_create_jobs';
+
+/**
+ * Every migration, in the order they apply. A static list rather than a folder scan, so the
+ * same code finds them from TypeScript source (jest) and from compiled dist (node apps/api),
+ * in any working directory and in any container image. Add new files here with the next number.
+ */
+export const migrations: Readonly<Record<string, Migration>> = {
+  '0001_create_jobs': createJobs,
+};

@@ -1,0 +1,138 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database';
+import { isJobId } from './job-id';
+import type { JobRepository, ReapResult } from './job.repository';
+import { JOB_STATUSES, type JobRow, type JobStatus, type JobUpdate, type NewJob } from './job.table';
+
+/** The database clock, so every machine judges leases against the same time. */
+const now = sql<Date>`now()`;
+/** A moment `ms` milliseconds before the database's now(). */
+const ago = (ms: number) => sql<Date>`now() - ${ms}::double precision * interval '1 millisecond'`;
+
+/**
+ * JobRepository over Kysely, the same on Postgres and PGlite (DESIGN §4). Every state change is
+ * one UPDATE whose WHERE carries the expected status (and, for a running job, locked_by), so of
+ * two racing workers exactly one changes the row and the other sees "no row". locked_by is the
+ * worker holding the job, or that last held it once it is finished; null while pending.
+ */
+export class KyselyJobRepository implements JobRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  create(job: NewJob): Promise<JobRow> {
+    return this.db.insertInto('jobs').values(job).returningAll().executeTakeFirstOrThrow();
+  }
+
+  async get(jobId: string): Promise<JobRow | undefined> {
+    if (!isJobId(jobId)) return undefined;
+    return this.db.selectFrom('jobs').selectAll().where('job_id', '=', jobId).executeTakeFirst();
+  }
+
+  async delete(jobId: string): Promise<void> {
+    if (!isJobId(jobId)) return;
+    await this.db.deleteFrom('jobs').where('job_id', '=', jobId).execute();
+  }
+
+  async claim(jobId: string, workerId: string): Promise<JobRow | undefined> {
+    if (!isJobId(jobId)) return undefined;
+    return this.db
+      .updateTable('jobs')
+      .set((eb) => ({ status: 'running', attempts: eb('attempts', '+', 1), locked_by: workerId, updated_at: now }))
+      .where('job_id', '=', jobId)
+      .where('status', '=', 'pending')
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  heartbeat(jobId: string, workerId: string): Promise<boolean> {
+    return this.updateOwned(jobId, workerId, {});
+  }
+
+  complete(jobId: string, workerId: string, outputPath: string): Promise<boolean> {
+    return this.updateOwned(jobId, workerId, { status: 'completed', output_path: outputPath });
+  }
+
+  fail(jobId: string, workerId: string, errorMessage: string): Promise<boolean> {
+    return this.updateOwned(jobId, workerId, { status: 'failed', error_message: errorMessage });
+  }
+
+  release(jobId: string, workerId: string): Promise<boolean> {
+    return this.updateOwned(jobId, workerId, { status: 'pending', locked_by: null });
+  }
+
+  async reapExpired(leaseMs: number, maxAttempts: number): Promise<ReapResult> {
+    // Two statements, disjoint by attempts: a job requeued by the first has a fresh updated_at,
+    // so the second cannot see it. Concurrent reapers serialise on the row lock and re-check
+    // the WHERE, so each expired job is reaped by one of them.
+    const requeued = await this.db
+      .updateTable('jobs')
+      .set({ status: 'pending', locked_by: null, updated_at: now })
+      .where('status', '=', 'running')
+      .where('updated_at', '<', ago(leaseMs))
+      .where('attempts', '<', maxAttempts)
+      .returning('job_id')
+      .execute();
+    const failed = await this.db
+      .updateTable('jobs')
+      .set({
+        status: 'failed',
+        error_message: sql<string>`'worker lost the job ' || attempts || ' times'`,
+        updated_at: now,
+      })
+      .where('status', '=', 'running')
+      .where('updated_at', '<', ago(leaseMs))
+      .where('attempts', '>=', maxAttempts)
+      .returning('job_id')
+      .execute();
+    return { requeued: requeued.map((r) => r.job_id), failed: failed.map((r) => r.job_id) };
+  }
+
+  async listStalePending(olderThanMs: number): Promise<string[]> {
+    // Bumping updated_at in the same statement means the next tick, on any machine, skips them.
+    const rows = await this.db
+      .updateTable('jobs')
+      .set({ updated_at: now })
+      .where('status', '=', 'pending')
+      .where('updated_at', '<', ago(olderThanMs))
+      .returning('job_id')
+      .execute();
+    return rows.map((r) => r.job_id);
+  }
+
+  async listPending(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select('job_id')
+      .where('status', '=', 'pending')
+      .orderBy('created_at')
+      .execute();
+    return rows.map((r) => r.job_id);
+  }
+
+  async countByStatus(): Promise<Record<JobStatus, number>> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select(['status', sql<number>`count(*)::int`.as('n')])
+      .groupBy('status')
+      .execute();
+    const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
+    for (const r of rows) counts[r.status] = Number(r.n);
+    return counts;
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  /** One UPDATE that applies only while this worker holds the job; false when the lease is lost. */
+  private async updateOwned(jobId: string, workerId: string, values: JobUpdate): Promise<boolean> {
+    if (!isJobId(jobId)) return false;
+    const result = await this.db
+      .updateTable('jobs')
+      .set({ ...values, updated_at: now })
+      .where('job_id', '=', jobId)
+      .where('status', '=', 'running')
+      .where('locked_by', '=', workerId)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+}
