@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import type { Ocr, RgbImage, TextLine } from '../types';
 import { ctcCharset } from './paddle-ctc-decode';
 import { paddleModelFiles } from './paddle-model-files';
@@ -16,8 +17,14 @@ export interface PaddleOcrOptions {
 
 /** Measured with `pnpm bench:ocr` (docs/performance.md, "OCR"). */
 export const PADDLE_DEFAULT_MIN_CONFIDENCE = 0.5;
-/** See docs/pipeline.md, "OCR engines": measured against 1 thread with the detector on the same cores. */
-export const PADDLE_DEFAULT_INTRA_OP_THREADS = 2;
+/**
+ * Two threads per model, or one on a one-core machine. Measured on 2 cores (docs/pipeline.md, "OCR engines"):
+ * 2 threads read a 1280x720 frame in half the time of 1, and with a second 2-thread ONNX Runtime session busy
+ * on the same cores (the YOLO detector) they are still no slower than 1 thread, because our sessions do not
+ * busy-wait (paddle-sessions.ts). More threads per model buy little on models this small; more throughput on
+ * a bigger machine comes from WORKER_CONCURRENCY instead.
+ */
+export const PADDLE_DEFAULT_INTRA_OP_THREADS = Math.min(2, os.availableParallelism());
 
 /** A line needs a letter or digit: punctuation-only reads are edges and rules, not text. */
 const HAS_TEXT = /[\p{L}\p{N}]/u;
