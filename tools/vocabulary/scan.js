@@ -38,7 +38,7 @@ function loadVocabulary(file = DEFAULT_VOCABULARY) {
   });
   const allow = (doc.allow || []).map((a, i) => {
     need(a && a.path && a.term && a.reason, `allow[${i}] needs path, term and reason`);
-    return { path: String(a.path), term: String(a.term) };
+    return { path: String(a.path), term: String(a.term), contains: a.contains === undefined ? undefined : String(a.contains) };
   });
   return {
     file: path.resolve(file),
@@ -90,7 +90,10 @@ function termsOnLine(line, vocab) {
 function scan(root, vocab = loadVocabulary()) {
   const hits = [];
   const rel = (full) => path.relative(root, full).split(path.sep).join('/');
-  const allowed = (file, term) => vocab.allow.some((a) => a.term === term && file.endsWith(a.path));
+  const allowed = (file, term, text) =>
+    vocab.allow.some(
+      (a) => a.term === term && file.endsWith(a.path) && (a.contains === undefined || (text || '').includes(a.contains)),
+    );
   for (const r of vocab.roots) {
     for (const entry of walk(path.join(root, r), vocab.skipDirs)) {
       const file = rel(entry.full);
@@ -103,7 +106,7 @@ function scan(root, vocab = loadVocabulary()) {
       const lines = fs.readFileSync(entry.full, 'utf8').split(/\r?\n/);
       lines.forEach((text, i) => {
         for (const t of termsOnLine(text, vocab)) {
-          if (!allowed(file, t.term)) hits.push({ kind: 'term', file, line: i + 1, term: t.term });
+          if (!allowed(file, t.term, text)) hits.push({ kind: 'term', file, line: i + 1, term: t.term });
         }
       });
     }

@@ -79,7 +79,7 @@ describe('validate-vocabulary', () => {
     expect(run('--root', root).code).toBe(0);
   });
 
-  it('honours a reviewed exception in the allow list, and only for that file and term', () => {
+  it('honours a reviewed exception in the allow list, and only for that file, term and line text', () => {
     const root = make({
       ...CLEAN,
       'apps/api/test/no-push.test.ts': "expect(type).not.toBe('text/event-stream');\n",
@@ -87,12 +87,14 @@ describe('validate-vocabulary', () => {
     });
     const custom = path.join(root, 'vocab.yaml');
     const text = fs.readFileSync(vocab.file, 'utf8').replace(
-      /^allow: \[\]$/m,
-      'allow:\n  - { path: apps/api/test/no-push.test.ts, term: server-sent-events, reason: asserts the header is absent }',
+      /^allow:\n/m,
+      'allow:\n  - { path: apps/api/test/no-push.test.ts, term: server-sent-events, contains: not.toBe, reason: asserts the header is absent }\n',
     );
+    expect(text).toContain('no-push.test.ts');
     fs.writeFileSync(custom, text);
+    fs.appendFileSync(path.join(root, 'apps/api/test/no-push.test.ts'), "res.type('text/event-stream');\n");
     const r = run('--root', root, '--vocabulary', custom);
-    expect(r.stdout).toBe('apps/api/src/push.ts:1:server-sent-events\n');
+    expect(r.stdout).toBe('apps/api/src/push.ts:1:server-sent-events\napps/api/test/no-push.test.ts:2:server-sent-events\n');
     expect(r.code).toBe(1);
   });
 
