@@ -1,0 +1,277 @@
+import { randomUUID } from 'node:crypto';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database';
+import { migrate } from '../db/migrate';
+import { createTestDatabase, createTestPglite, newJobFactory } from '../test-support';
+import { KyselyJobRepository } from './kysely-job.repository';
+
+/**
+ * One suite, two real databases: the machine's Postgres (a fresh database for this file) and an
+ * embedded PGlite (one instance for this file; opening it takes a few seconds).
+ */
+const backends: Array<[string, () => Promise<{ db: Kysely<Database>; destroy(): Promise<void> }>]> = [
+  ['Postgres', createTestDatabase],
+  ['PGlite', createTestPglite],
+];
+
+describe.each(backends)('KyselyJobRepository on %s', (_name, open) => {
+  let db: Kysely<Database>;
+  let destroy: () => Promise<void>;
+  let repo: KyselyJobRepository;
+
+  beforeAll(async () => {
+    ({ db, destroy } = await open());
+    repo = new KyselyJobRepository(db);
+  });
+  afterAll(() => destroy());
+
+  const createPending = () => repo.create(newJobFactory());
+  /** Moves updated_at into the past, as if the job had not been touched for `ms`. */
+  const backdate = (jobId: string, ms: number) =>
+    sql`update jobs set updated_at = now() - ${ms}::double precision * interval '1 millisecond' where job_id = ${jobId}`.execute(
+      db,
+    );
+  const claimed = async (workerId = 'worker-a') => {
+    const job = await createPending();
+    expect(await repo.claim(job.job_id, workerId)).toBeDefined();
+    return job.job_id;
+  };
+
+  describe('migrate', () => {
+    it('is harmless when run again on a migrated database', async () => {
+      const job = await createPending();
+      await expect(migrate(db)).resolves.toEqual([]);
+      await expect(migrate(db)).resolves.toEqual([]);
+      expect(await repo.get(job.job_id)).toMatchObject({ job_id: job.job_id });
+    });
+  });
+
+  describe('create and get', () => {
+    it('stores a pending job with the table defaults and reads it back', async () => {
+      const created = await repo.create(newJobFactory({ owner: 'key-hash', max_frames: 10 }));
+      expect(created).toMatchObject({
+        status: 'pending',
+        attempts: 0,
+        frame_stride: 1,
+        max_frames: 10,
+        locked_by: null,
+        owner: 'key-hash',
+        output_path: null,
+        error_message: null,
+      });
+      expect(created.created_at).toBeInstanceOf(Date);
+      expect(created.updated_at).toBeInstanceOf(Date);
+      expect(await repo.get(created.job_id)).toEqual(created);
+    });
+
+    it('returns undefined for an unknown id', async () => {
+      expect(await repo.get(randomUUID())).toBeUndefined();
+    });
+
+    it.each(['', 'abc', 'not-a-uuid', `${randomUUID()}x`, "1' or '1'='1", '{6f1c1a52-3b7e-4b8e-9f55-0a6f0d3e2c11}'])(
+      'treats the malformed id %p as not found in every method, without a database error',
+      async (bad) => {
+        expect(await repo.get(bad)).toBeUndefined();
+        expect(await repo.claim(bad, 'w')).toBeUndefined();
+        expect(await repo.heartbeat(bad, 'w')).toBe(false);
+        expect(await repo.complete(bad, 'w', 'k')).toBe(false);
+        expect(await repo.fail(bad, 'w', 'm')).toBe(false);
+        expect(await repo.release(bad, 'w')).toBe(false);
+        await expect(repo.delete(bad)).resolves.toBeUndefined();
+      },
+    );
+
+    it('deletes a job', async () => {
+      const job = await createPending();
+      await repo.delete(job.job_id);
+      expect(await repo.get(job.job_id)).toBeUndefined();
+    });
+  });
+
+  describe('table constraints', () => {
+    it('rejects a fifth status', async () => {
+      const job = await createPending();
+      await expect(
+        sql`update jobs set status = 'cancelled' where job_id = ${job.job_id}`.execute(db),
+      ).rejects.toThrow(/jobs_status_check/);
+      expect((await repo.get(job.job_id))?.status).toBe('pending');
+    });
+
+    it('rejects a frame_stride or max_frames below 1', async () => {
+      await expect(repo.create(newJobFactory({ frame_stride: 0 }))).rejects.toThrow(/jobs_frame_stride_check/);
+      await expect(repo.create(newJobFactory({ max_frames: 0 }))).rejects.toThrow(/jobs_max_frames_check/);
+    });
+  });
+
+  describe('claim', () => {
+    it('lets exactly one of 20 racing workers win', async () => {
+      const job = await createPending();
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => repo.claim(job.job_id, `worker-${i}`)),
+      );
+      const winners = results.filter((r) => r !== undefined);
+      expect(winners).toHaveLength(1);
+      const row = await repo.get(job.job_id);
+      expect(row).toMatchObject({ status: 'running', attempts: 1, locked_by: winners[0]?.locked_by });
+    });
+
+    it('moves pending to running for the worker, counts the attempt and touches updated_at', async () => {
+      const job = await createPending();
+      await backdate(job.job_id, 60_000);
+      const before = (await repo.get(job.job_id))!.updated_at;
+      const row = await repo.claim(job.job_id, 'worker-a');
+      expect(row).toMatchObject({ job_id: job.job_id, status: 'running', attempts: 1, locked_by: 'worker-a' });
+      expect(row!.updated_at.getTime()).toBeGreaterThan(before.getTime());
+    });
+
+    it('skips a job that is not pending (a duplicate or stale id)', async () => {
+      const jobId = await claimed('worker-a');
+      expect(await repo.claim(jobId, 'worker-b')).toBeUndefined();
+      expect(await repo.get(jobId)).toMatchObject({ locked_by: 'worker-a', attempts: 1 });
+    });
+  });
+
+  describe('heartbeat', () => {
+    it('touches updated_at for the owner', async () => {
+      const jobId = await claimed('worker-a');
+      await backdate(jobId, 30_000);
+      const before = (await repo.get(jobId))!.updated_at;
+      expect(await repo.heartbeat(jobId, 'worker-a')).toBe(true);
+      expect((await repo.get(jobId))!.updated_at.getTime()).toBeGreaterThan(before.getTime());
+    });
+
+    it('affects nothing when sent by a worker that does not hold the job', async () => {
+      const jobId = await claimed('worker-a');
+      await backdate(jobId, 30_000);
+      const before = await repo.get(jobId);
+      expect(await repo.heartbeat(jobId, 'worker-b')).toBe(false);
+      expect(await repo.get(jobId)).toEqual(before);
+    });
+
+    it('reports the lease lost once the job is no longer running', async () => {
+      const jobId = await claimed('worker-a');
+      expect(await repo.complete(jobId, 'worker-a', 'results.json')).toBe(true);
+      expect(await repo.heartbeat(jobId, 'worker-a')).toBe(false);
+    });
+  });
+
+  describe('complete, fail and release', () => {
+    it('completes a job only for its owner, with the results key', async () => {
+      const jobId = await claimed('worker-a');
+      const before = await repo.get(jobId);
+      expect(await repo.complete(jobId, 'worker-b', 'other.json')).toBe(false);
+      expect(await repo.get(jobId)).toEqual(before);
+      expect(await repo.complete(jobId, 'worker-a', 'video_jobs/x_results.json')).toBe(true);
+      expect(await repo.get(jobId)).toMatchObject({ status: 'completed', output_path: 'video_jobs/x_results.json' });
+    });
+
+    it('cannot finish a job twice', async () => {
+      const jobId = await claimed('worker-a');
+      expect(await repo.complete(jobId, 'worker-a', 'a.json')).toBe(true);
+      expect(await repo.complete(jobId, 'worker-a', 'b.json')).toBe(false);
+      expect(await repo.fail(jobId, 'worker-a', 'late failure')).toBe(false);
+      expect(await repo.get(jobId)).toMatchObject({ status: 'completed', output_path: 'a.json', error_message: null });
+    });
+
+    it('fails a job only for its owner, with the message', async () => {
+      const jobId = await claimed('worker-a');
+      expect(await repo.fail(jobId, 'worker-b', 'nope')).toBe(false);
+      expect((await repo.get(jobId))?.status).toBe('running');
+      expect(await repo.fail(jobId, 'worker-a', 'no video stream')).toBe(true);
+      expect(await repo.get(jobId)).toMatchObject({ status: 'failed', error_message: 'no video stream' });
+    });
+
+    it('releases a job back to pending only for its owner, so another worker can claim it', async () => {
+      const jobId = await claimed('worker-a');
+      expect(await repo.release(jobId, 'worker-b')).toBe(false);
+      expect((await repo.get(jobId))?.status).toBe('running');
+      expect(await repo.release(jobId, 'worker-a')).toBe(true);
+      expect(await repo.get(jobId)).toMatchObject({ status: 'pending', locked_by: null });
+      expect(await repo.claim(jobId, 'worker-b')).toMatchObject({ locked_by: 'worker-b', attempts: 2 });
+    });
+  });
+
+  describe('reapExpired', () => {
+    const lease = 1_000;
+
+    it('moves a running job whose lease expired back to pending, and leaves fresh ones alone', async () => {
+      const expired = await claimed('worker-a');
+      const fresh = await claimed('worker-b');
+      await backdate(expired, lease * 5);
+      const result = await repo.reapExpired(lease, 3);
+      expect(result.requeued).toContain(expired);
+      expect(result.requeued).not.toContain(fresh);
+      expect(result.failed).not.toContain(expired);
+      expect(await repo.get(expired)).toMatchObject({ status: 'pending', locked_by: null, attempts: 1 });
+      expect(await repo.get(fresh)).toMatchObject({ status: 'running', locked_by: 'worker-b' });
+      // The reaped job's worker has lost its lease: it can no longer write.
+      expect(await repo.complete(expired, 'worker-a', 'late.json')).toBe(false);
+    });
+
+    it('fails the job once it has been lost MAX_ATTEMPTS times', async () => {
+      const job = await createPending();
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        expect(await repo.claim(job.job_id, `worker-${attempt}`)).toMatchObject({ attempts: attempt });
+        await backdate(job.job_id, lease * 5);
+        const result = await repo.reapExpired(lease, 3);
+        if (attempt < 3) {
+          expect(result.requeued).toContain(job.job_id);
+          expect((await repo.get(job.job_id))?.status).toBe('pending');
+        } else {
+          expect(result.failed).toContain(job.job_id);
+          expect(result.requeued).not.toContain(job.job_id);
+        }
+      }
+      expect(await repo.get(job.job_id)).toMatchObject({
+        status: 'failed',
+        attempts: 3,
+        error_message: 'worker lost the job 3 times',
+      });
+      expect(await repo.claim(job.job_id, 'worker-4')).toBeUndefined();
+    });
+
+    it('touches only running jobs', async () => {
+      const pending = await createPending();
+      const done = await claimed('worker-a');
+      await repo.complete(done, 'worker-a', 'r.json');
+      await backdate(pending.job_id, lease * 5);
+      await backdate(done, lease * 5);
+      const result = await repo.reapExpired(lease, 3);
+      expect([...result.requeued, ...result.failed]).not.toEqual(expect.arrayContaining([pending.job_id]));
+      expect([...result.requeued, ...result.failed]).not.toEqual(expect.arrayContaining([done]));
+      expect((await repo.get(done))?.status).toBe('completed');
+    });
+  });
+
+  describe('listStalePending', () => {
+    it('returns pending jobs untouched for longer than the threshold, once, by bumping updated_at', async () => {
+      const stale = await createPending();
+      const recent = await createPending();
+      await backdate(stale.job_id, 60_000);
+      const first = await repo.listStalePending(30_000);
+      expect(first).toContain(stale.job_id);
+      expect(first).not.toContain(recent.job_id);
+      expect(await repo.listStalePending(30_000)).not.toContain(stale.job_id);
+    });
+  });
+
+  describe('listPending and countByStatus', () => {
+    it('lists pending ids oldest first and counts jobs by status, zero for absent statuses', async () => {
+      await db.deleteFrom('jobs').execute();
+      const a = await createPending();
+      const b = await createPending();
+      await sql`update jobs set created_at = now() - interval '1 minute' where job_id = ${b.job_id}`.execute(db);
+      const running = await claimed('worker-a');
+      expect(await repo.listPending()).toEqual([b.job_id, a.job_id]);
+      expect(await repo.countByStatus()).toEqual({ pending: 2, running: 1, completed: 0, failed: 0 });
+      await repo.fail(running, 'worker-a', 'x');
+      expect(await repo.countByStatus()).toEqual({ pending: 2, running: 0, completed: 0, failed: 1 });
+    });
+  });
+
+  describe('ping', () => {
+    it('resolves while the database is reachable', async () => {
+      await expect(repo.ping()).resolves.toBeUndefined();
+    });
+  });
+});
