@@ -1,0 +1,68 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Registry } from 'prom-client';
+import {
+  createJobMetrics,
+  createLogger,
+  KyselyJobRepository,
+  LocalStorage,
+  MemoryQueue,
+  type JobQueue,
+  type JobRepository,
+  type ObjectStorage,
+} from '@video-jobs/core';
+import { createTestPglite } from '@video-jobs/core/test-support';
+import { createApp, type AppDeps } from '../src/app';
+import { createApiMetrics } from '../src/http/metrics';
+import { apiDocsRoutes } from '../src/openapi/docs.routes';
+
+export const PIPELINE_IDS = ['yolo_ocr', 'yolo', 'ocr'] as const;
+
+export interface ApiHarness {
+  jobs: JobRepository;
+  storage: ObjectStorage;
+  queue: JobQueue;
+  storageDir: string;
+  /** A fresh app over the shared embedded parts, with per-test overrides. */
+  app(overrides?: Partial<AppDeps>): ReturnType<typeof createApp>;
+  close(): Promise<void>;
+}
+
+/** The embedded parts (PGlite, local files, in-memory queue) behind a real app, one per test file. */
+export async function createApiHarness(): Promise<ApiHarness> {
+  const pg = await createTestPglite();
+  const storageDir = await mkdtemp(path.join(os.tmpdir(), 'video-jobs-api-'));
+  const jobs = new KyselyJobRepository(pg.db);
+  const storage = new LocalStorage(storageDir);
+  const queue = new MemoryQueue();
+  const logger = createLogger('error');
+  return {
+    jobs,
+    storage,
+    queue,
+    storageDir,
+    app(overrides = {}) {
+      const registry = new Registry();
+      createJobMetrics({ jobs, queue }, registry);
+      return createApp({
+        jobs,
+        storage,
+        queue,
+        logger,
+        metrics: createApiMetrics(registry),
+        pipelineIds: PIPELINE_IDS,
+        defaultPipeline: 'yolo_ocr',
+        apiKeys: [],
+        maxUploadBytes: 50 * 1024 * 1024,
+        extraRoutes: apiDocsRoutes(),
+        ...overrides,
+      });
+    },
+    async close() {
+      await queue.close();
+      await pg.destroy();
+      await rm(storageDir, { recursive: true, force: true });
+    },
+  };
+}
