@@ -178,8 +178,9 @@ function pickDefault(results) {
 async function main() {
   const { engines, verbose } = args();
   const [generated, clip] = await Promise.all([generatedFrames(), clipFrames()]);
+  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
   console.log(
-    `OCR benchmark: ${os.cpus().length} cores, Node ${process.version}; generated set ${generated.length} frames 1280x720 ` +
+    `OCR benchmark: ${os.cpus().length} cores (load average ${load()}), Node ${process.version}; generated set ${generated.length} frames 1280x720 ` +
       `(text 14-80 px), clip traffic_cam_timestamp.mp4 every 25th frame (${clip.length} frames)\n`,
   );
   const results = [];
@@ -230,6 +231,7 @@ async function main() {
   const pick = pickDefault(results);
   console.log(
     `\ntargets: char accuracy >= ${pct(TARGETS.accuracy)}, date on >= ${pct(TARGETS.date)} of clip frames, no slower than tesseract.js` +
+      `\nload average at the end: ${load()} (timings on a shared machine move with it)` +
       `\ndefault by these numbers: ${pick.name}${pick.meetsTargets ? ' (meets every target)' : ' (NO engine meets every target)'}`,
   );
 }
