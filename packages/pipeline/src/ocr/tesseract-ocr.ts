@@ -52,8 +52,8 @@ export class TesseractOcr implements Ocr {
           });
           await worker.setParameters({
             tessedit_pageseg_mode: PSM.SPARSE_TEXT,
-            // Frames carry no DPI; a fixed value stops tesseract guessing (and logging) one per frame.
-            user_defined_dpi: '72',
+            // tesseract prints notes ("Estimating resolution as ...") per frame to stdout; not ours to show.
+            debug_file: '/dev/null',
           });
           return worker;
         }),
@@ -67,6 +67,11 @@ export class TesseractOcr implements Ocr {
   }
 
   async read(image: RgbImage): Promise<TextLine[]> {
+    return groupWordsIntoLines(await this.readWords(image));
+  }
+
+  /** The words kept (letter or digit, at or above the confidence floor), before grouping into lines. */
+  async readWords(image: RgbImage): Promise<OcrWord[]> {
     if (this.closing) throw new Error('TesseractOcr is closed');
     const pgm = await toNormalisedPgm(image);
     const { data } = await this.scheduler.addJob('recognize', pgm, {}, { blocks: true, text: false });
@@ -74,7 +79,7 @@ export class TesseractOcr implements Ocr {
     for (const block of data.blocks ?? [])
       for (const paragraph of block.paragraphs)
         for (const line of paragraph.lines) for (const word of line.words) this.keep(word, image, words);
-    return groupWordsIntoLines(words);
+    return words;
   }
 
   private keep(word: Word, image: RgbImage, into: OcrWord[]): void {

@@ -51,3 +51,16 @@ export async function makeMoovAtEndMp4(path: string, frames = 30): Promise<strin
     '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', path]);
   return path;
 }
+
+/**
+ * A copy of an MP4 with a stretch of its middle overwritten by random bytes: the container is
+ * intact (same size, index present) but frames in the middle no longer decode cleanly.
+ */
+export async function makeCorruptedMidwayCopy(source: string, path: string, from = 0.5, to = 0.7): Promise<string> {
+  const data = Buffer.from(await fs.readFile(source));
+  const start = Math.floor(data.length * from);
+  const end = Math.floor(data.length * to);
+  randomBytes(end - start).copy(data, start);
+  await fs.writeFile(path, data);
+  return path;
+}

@@ -6,3 +6,5 @@ export * from './text-image';
 export * from './test-video';
 export * from './corrupt-files';
 export * from './temp-dir';
+export * from './onnx-model';
+export * from './shared-assets';

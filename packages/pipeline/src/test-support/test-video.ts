@@ -17,6 +17,8 @@ export interface TestVideoOptions {
   text?: string | string[] | ((index: number) => string | string[]);
   /** Draw the moving square (default true) so consecutive frames are not identical. */
   moving?: boolean;
+  /** Background colour (CSS), fixed or per frame: e.g. a grey level per index lets a test tell frames apart. */
+  background?: string | ((index: number) => string);
 }
 
 /**
@@ -36,18 +38,21 @@ export async function makeTestVideo(options: TestVideoOptions): Promise<string> 
   let stderr = '';
   ff.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = once(ff, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
-  const cache = new Map<string, Buffer>();
+  // If ffmpeg dies early, writes fail with EPIPE; its exit code and stderr below say why.
+  let stdinFailed = false;
+  ff.stdin.on('error', () => (stdinFailed = true));
+  // Consecutive frames usually share text and background: render once, reuse until they change.
+  let cached: { key: string; base: Buffer } | undefined;
   try {
     for (let i = 0; i < frames; i++) {
       const text = typeof options.text === 'function' ? options.text(i) : options.text;
-      const key = JSON.stringify(text ?? null);
-      let base = cache.get(key);
-      if (!base) {
-        base = (await makeTextImage({ text, width, height })).data;
-        cache.set(key, base);
-      }
+      const background = typeof options.background === 'function' ? options.background(i) : options.background;
+      const key = JSON.stringify([text ?? null, background ?? null]);
+      if (cached?.key !== key) cached = { key, base: (await makeTextImage({ text, width, height, background })).data };
+      const base = cached.base;
       const frame = moving ? withSquare(base, width, height, i) : base;
-      if (!ff.stdin.write(frame)) await once(ff.stdin, 'drain');
+      if (!ff.stdin.write(frame)) await Promise.race([once(ff.stdin, 'drain'), exited]);
+      if (stdinFailed || ff.exitCode !== null) break;
     }
     ff.stdin.end();
   } catch (err) {
