@@ -1,0 +1,30 @@
+import { ValidationError } from '@video-jobs/core/errors';
+import { DEFAULT_PIPELINE_ID, PipelineRegistry } from './pipeline-registry';
+
+describe(PipelineRegistry.name, () => {
+  const registry = new PipelineRegistry();
+
+  it('lists yolo_ocr (the default), yolo and ocr', () => {
+    expect(registry.ids()).toEqual(['yolo_ocr', 'yolo', 'ocr']);
+    expect(registry.ids()).toContain(DEFAULT_PIPELINE_ID);
+    expect(registry.get('yolo_ocr').stages).toEqual(['detect', 'ocr']);
+    expect(registry.get('yolo').stages).toEqual(['detect']);
+    expect(registry.get('ocr').stages).toEqual(['ocr']);
+  });
+
+  it('refuses an unknown id with a ValidationError naming the valid ones', () => {
+    expect(() => registry.get('dag')).toThrow(ValidationError);
+    expect(() => registry.get('dag')).toThrow('unknown pipeline_id "dag"; valid pipelines: yolo_ocr, yolo, ocr');
+  });
+
+  it('refuses at start an id registered twice', () => {
+    expect(() => new PipelineRegistry([{ id: 'yolo', description: 'a', stages: ['detect'] }, { id: 'yolo', description: 'b', stages: ['ocr'] }])).toThrow(
+      /registered more than once/,
+    );
+  });
+
+  it('refuses at start a pipeline with no or unknown stages', () => {
+    expect(() => new PipelineRegistry([{ id: 'empty', description: '', stages: [] }])).toThrow(/invalid stages/);
+    expect(() => new PipelineRegistry([{ id: 'x', description: '', stages: ['segment' as never] }])).toThrow(/invalid stages/);
+  });
+});
