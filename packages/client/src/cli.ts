@@ -95,7 +95,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
   /** Waits for the job, then writes what scripts need; returns the exit code. */
   const waitAndReport = async (c: VideoJobsClient, jobId: string, flags: WaitFlags): Promise<number> => {
-    const spinner = new Spinner(stderr, Boolean(stderr.isTTY) && !quiet, io.now);
+    const spinner = new Spinner(stderr, Boolean(stderr.isTTY), io.now);
     let final: JobStatus;
     try {
       final = await c.waitFor(jobId, {
