@@ -1,0 +1,163 @@
+import type { Readable } from 'node:stream';
+import { Transform, pipeline } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { NotFoundError } from '../errors';
+import type { Logger } from '../logger';
+import { reportCleanupFailure } from './cleanup-failure';
+import type { ObjectStorage } from './object-storage';
+import { assertValidKey } from './storage-key';
+
+export interface S3StorageOptions {
+  bucket: string;
+  region?: string;
+  /** An S3-compatible server (MinIO, s3rver): implies path-style addressing. */
+  endpoint?: string;
+  /** Defaults to the SDK's chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, profiles, roles). */
+  credentials?: S3ClientConfig['credentials'];
+  /** Multipart part size in bytes (minimum and default 5 MiB). */
+  partSize?: number;
+  /**
+   * Parts uploaded at once. Memory held per put() is about (queueSize + 2) × partSize: the parts
+   * in flight, the next one filling, and lib-storage's copy. Default 1 (about 15 MB per upload):
+   * uploads arrive at the client's pace anyway; raise it for fast links to a distant region.
+   */
+  queueSize?: number;
+  /** A ready client instead of one built from the options above (tests add middleware to it). */
+  client?: S3Client;
+  /** Receives clean-up failures (an abort of a failed multipart upload that did not succeed). */
+  logger?: Logger;
+}
+
+const MIN_PART_SIZE = 5 * 1024 * 1024;
+
+/**
+ * Objects in an S3 bucket. put() streams the body as a multipart upload (@aws-sdk/lib-storage),
+ * so memory stays at a few parts whatever the size; get() streams the response body.
+ */
+export class S3Storage implements ObjectStorage {
+  readonly client: S3Client;
+  private readonly bucket: string;
+
+  constructor(private readonly options: S3StorageOptions) {
+    this.bucket = options.bucket;
+    this.client =
+      options.client ??
+      new S3Client({
+        region: options.region ?? 'us-east-1',
+        endpoint: options.endpoint,
+        forcePathStyle: options.endpoint !== undefined,
+        credentials: options.credentials,
+        // S3-compatible servers differ in support for the SDK's default CRC checksums and
+        // aws-chunked bodies; send and check checksums only where the API requires them.
+        ...(options.endpoint
+          ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
+          : {}),
+      });
+  }
+
+  async put(key: string, body: Readable): Promise<{ bytes: number }> {
+    assertValidKey(key);
+    let bytes = 0;
+    let sourceError: Error | undefined;
+    // Seen first-hand, before pipeline() spreads it: the error that ends a failing source.
+    body.once('error', (err) => (sourceError ??= err));
+    // Count bytes on the way through. pipeline() carries an error of `body` into the upload (which
+    // stops reading) and destroys `body` if the upload gives up first; the upload reports either.
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        bytes += chunk.length;
+        done(null, chunk);
+      },
+    });
+    // No error handling here on purpose: whatever ends the pipeline also rejects upload.done().
+    pipeline(body, counted, () => undefined);
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: key, Body: counted },
+      partSize: Math.max(MIN_PART_SIZE, this.options.partSize ?? MIN_PART_SIZE),
+      queueSize: this.options.queueSize ?? 1,
+      // We abort ourselves below, so the error thrown is the one that made the upload fail.
+      leavePartsOnError: true,
+    });
+    try {
+      await upload.done();
+    } catch (err) {
+      // A failing source (e.g. an upload over the size limit) is the cause; report that error.
+      const cause = sourceError ?? err;
+      counted.destroy();
+      await this.abortMultipart(key, upload.uploadId);
+      throw cause;
+    }
+    return { bytes };
+  }
+
+  async get(key: string): Promise<Readable> {
+    assertValidKey(key);
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return res.Body as Readable;
+    } catch (err) {
+      if (isNotFound(err)) throw new NotFoundError(`no object under ${key}`, { cause: err });
+      throw err;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    assertValidKey(key);
+    // S3 answers 204 for a missing key too, so this is idempotent as the interface requires.
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  async exists(key: string): Promise<boolean> {
+    assertValidKey(key);
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix || undefined, ContinuationToken: token }),
+      );
+      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys.sort();
+  }
+
+  async ping(): Promise<void> {
+    await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+  }
+
+  /** Removes the parts of a failed multipart upload, so nothing is left (or billed) in the bucket. */
+  private async abortMultipart(key: string, uploadId: string | undefined): Promise<void> {
+    if (!uploadId) return; // a small body fails before any upload exists
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
+    } catch (err) {
+      reportCleanupFailure(this.options.logger, `could not abort the multipart upload of ${key}`, err);
+    }
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
+}
