@@ -1,0 +1,234 @@
+'use strict';
+// The split deployment as child processes on loopback, for system tests, fault tests and benchmarks:
+// a fresh Postgres database, a unique Redis key prefix, s3rver (or local files), `node apps/api` and
+// any number of `node apps/worker`, all from the built packages. Everything it starts, it stops.
+const { spawn, fork } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..', '..');
+const fromCore = (name) => require(require.resolve(name, { paths: [path.join(root, 'packages', 'core')] }));
+const pg = fromCore('pg');
+const Redis = fromCore('ioredis');
+
+const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const TEST_REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function createDatabase() {
+  const name = `vj_stack_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+async function startS3rver(dir) {
+  const bucket = `stack-${randomBytes(4).toString('hex')}`;
+  const child = fork(path.join(root, 'packages', 'core', 'src', 'test-support', 's3rver.process.js'), [dir, bucket], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('s3rver did not start')), 15_000);
+    child.once('message', (m) => (clearTimeout(timer), m.port ? resolve(m.port) : reject(new Error(m.error))));
+  });
+  return {
+    env: {
+      STORAGE: 's3',
+      S3_BUCKET: bucket,
+      S3_ENDPOINT: `http://127.0.0.1:${port}`,
+      S3_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    },
+    /** Object keys under the prefix, read from s3rver's directory. */
+    list(prefix) {
+      const base = path.join(dir, bucket);
+      if (!fs.existsSync(base)) return [];
+      return fs
+        .readdirSync(base, { recursive: true })
+        .filter((f) => f.endsWith('._S3rver_object'))
+        .map((f) => f.replace(/\._S3rver_object$/, ''))
+        .filter((k) => k.startsWith(prefix));
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** A child process with its output kept (and echoed when VJ_STACK_VERBOSE is set). */
+function spawnApp(app, env, name) {
+  const proc = spawn(process.execPath, [path.join(root, 'apps', app)], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines = [];
+  const keep = (buf) => {
+    for (const line of buf.toString().split('\n')) {
+      if (!line) continue;
+      lines.push(line);
+      if (lines.length > 2000) lines.shift();
+      if (process.env.VJ_STACK_VERBOSE) process.stderr.write(`[${name}] ${line}\n`);
+    }
+  };
+  proc.stdout.on('data', keep);
+  proc.stderr.on('data', keep);
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  return { name, proc, lines, exited, env };
+}
+
+/**
+ * @param {object} options
+ * @param {number} [options.workers=1]
+ * @param {'s3'|'local'} [options.storage='s3']
+ * @param {Record<string,string>} [options.env] extra environment for every process
+ * @param {Record<string,string>} [options.workerEnv] extra environment for workers only
+ */
+async function startStack(options = {}) {
+  const { workers = 1, storage = 's3', env: extraEnv = {}, workerEnv = {} } = options;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'video-jobs-stack-'));
+  const db = await createDatabase();
+  const s3 = storage === 's3' ? await startS3rver(path.join(tmp, 's3')) : undefined;
+  const prefix = `vj-stack-${randomBytes(4).toString('hex')}:`;
+  const port = await freePort();
+  const baseEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LOG_LEVEL: 'info',
+    DATABASE_URL: db.url,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    DATA_DIR: path.join(tmp, 'data'),
+    STORAGE: 'local',
+    ...(s3 ? s3.env : {}),
+    ...extraEnv,
+  };
+  const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: null });
+  const stack = {
+    baseUrl: `http://127.0.0.1:${port}`,
+    prefix,
+    env: baseEnv,
+    pool,
+    redis,
+    api: undefined,
+    workers: [],
+    nextWorker: 0,
+
+    async startApi(env = {}) {
+      this.api = spawnApp('api', { ...baseEnv, PORT: String(port), ...env }, 'api');
+      await waitUntil(async () => (await fetch(`${this.baseUrl}/healthz`).catch(() => undefined))?.ok, 60_000, this.api);
+      return this.api;
+    },
+
+    async startWorker(env = {}) {
+      const id = `worker-${this.nextWorker++}`;
+      const w = spawnApp('worker', { ...baseEnv, WORKER_ID: id, METRICS_PORT: String(await freePort()), ...workerEnv, ...env }, id);
+      w.id = id;
+      this.workers.push(w);
+      await waitUntil(async () => w.lines.some((l) => l.includes('worker started')), 60_000, w);
+      return w;
+    },
+
+    async stopProcess(p, signal = 'SIGTERM') {
+      if (!p || p.proc.exitCode !== null || p.proc.signalCode !== null) return p?.exited;
+      p.proc.kill(signal);
+      return p.exited;
+    },
+
+    async submit(file, params = {}, headers = {}) {
+      const form = new FormData();
+      form.set('file', await fs.openAsBlob(file, { type: 'video/mp4' }), path.basename(file));
+      for (const [k, v] of Object.entries(params)) form.set(k, String(v));
+      const res = await fetch(`${this.baseUrl}/video/submit`, { method: 'POST', body: form, headers });
+      const body = await res.json();
+      if (res.status !== 202) throw new Error(`submit answered ${res.status}: ${JSON.stringify(body)}`);
+      return body.job_id;
+    },
+
+    async status(jobId) {
+      return (await fetch(`${this.baseUrl}/video/status/${jobId}`)).json();
+    },
+
+    async results(jobId) {
+      return (await fetch(`${this.baseUrl}/video/results/${jobId}`)).json();
+    },
+
+    /** Polls the database (not the API, which may be down) until every job is in a final state. */
+    async waitForFinal(jobIds, timeoutMs) {
+      let rows = [];
+      await waitUntil(async () => {
+        rows = (await pool.query('SELECT * FROM jobs WHERE job_id = ANY($1)', [jobIds]).catch(() => ({ rows: [] }))).rows;
+        return rows.length === jobIds.length && rows.every((r) => r.status === 'completed' || r.status === 'failed');
+      }, timeoutMs);
+      return rows;
+    },
+
+    async job(jobId) {
+      return (await pool.query('SELECT * FROM jobs WHERE job_id = $1', [jobId])).rows[0];
+    },
+
+    /** Object keys under a prefix in the stack's storage. */
+    listObjects(prefix = 'video_jobs/') {
+      if (s3) return s3.list(prefix);
+      const dir = path.join(baseEnv.DATA_DIR, 'objects', prefix);
+      return fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => prefix + f).filter((k) => !k.includes('.tmp')) : [];
+    },
+
+    async stop() {
+      await Promise.all([this.api, ...this.workers].map((p) => this.stopProcess(p, 'SIGTERM')));
+      await pool.end().catch(() => undefined);
+      const keys = await redis.keys(`${prefix}*`).catch(() => []);
+      if (keys.length) await redis.del(...keys).catch(() => undefined);
+      redis.disconnect();
+      await s3?.stop();
+      await db.drop().catch(() => undefined);
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+  return stack;
+}
+
+async function waitUntil(check, timeoutMs, proc) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (proc && proc.proc.exitCode !== null) {
+      throw new Error(`${proc.name} exited with ${proc.proc.exitCode}:\n${proc.lines.slice(-20).join('\n')}`);
+    }
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms${proc ? `; ${proc.name} said:\n${proc.lines.slice(-20).join('\n')}` : ''}`);
+    await sleep(100);
+  }
+}
+
+module.exports = { startStack, waitUntil, freePort, sleep, root, TEST_DATABASE_URL, TEST_REDIS_URL };
