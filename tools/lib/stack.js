@@ -113,9 +113,10 @@ function spawnApp(app, env, name) {
  * @param {'s3'|'local'} [options.storage='s3']
  * @param {Record<string,string>} [options.env] extra environment for every process
  * @param {Record<string,string>} [options.workerEnv] extra environment for workers only
+ * @param {string} [options.redisUrl=TEST_REDIS_URL] a Redis of the caller's own (fault tests restart theirs)
  */
 async function startStack(options = {}) {
-  const { workers = 1, storage = 's3', env: extraEnv = {}, workerEnv = {} } = options;
+  const { workers = 1, storage = 's3', env: extraEnv = {}, workerEnv = {}, redisUrl = TEST_REDIS_URL } = options;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'video-jobs-stack-'));
   const db = await createDatabase();
   const s3 = storage === 's3' ? await startS3rver(path.join(tmp, 's3')) : undefined;
@@ -126,7 +127,7 @@ async function startStack(options = {}) {
     HOME: process.env.HOME,
     LOG_LEVEL: 'info',
     DATABASE_URL: db.url,
-    REDIS_URL: TEST_REDIS_URL,
+    REDIS_URL: redisUrl,
     QUEUE_PREFIX: prefix,
     DATA_DIR: path.join(tmp, 'data'),
     STORAGE: 'local',
@@ -134,7 +135,7 @@ async function startStack(options = {}) {
     ...extraEnv,
   };
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: null });
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
   const stack = {
     baseUrl: `http://127.0.0.1:${port}`,
     prefix,
@@ -202,7 +203,9 @@ async function startStack(options = {}) {
     listObjects(prefix = 'video_jobs/') {
       if (s3) return s3.list(prefix);
       const dir = path.join(baseEnv.DATA_DIR, 'objects', prefix);
-      return fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => prefix + f).filter((k) => !k.includes('.tmp')) : [];
+      // LocalStorage writes to `.<name>.<hex>.partial` and renames; those are not objects.
+      const isTemp = (f) => f.includes('.tmp') || (f.startsWith('.') && f.endsWith('.partial'));
+      return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => !isTemp(f)).map((f) => prefix + f) : [];
     },
 
     async stop() {
