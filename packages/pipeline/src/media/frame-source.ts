@@ -30,6 +30,12 @@ export interface FrameReadOptions extends FrameSelection {
 export interface FrameSourceOptions {
   ffmpegPath?: string;
   ffprobePath?: string;
+  /**
+   * ffmpeg decoder threads; 0 lets ffmpeg choose (cores + 1). Default 1: the decoder shares the
+   * cores with inference, and one thread decodes a frame for the least total CPU (measured on the
+   * 1080p sample: 9 ms of CPU a frame with 1 thread, 10.7 ms with ffmpeg's choice).
+   */
+  decodeThreads?: number;
 }
 
 /**
@@ -40,12 +46,14 @@ export interface FrameSourceOptions {
 export class FrameSource {
   private readonly ffmpeg: string;
   private readonly ffprobe: string;
+  private readonly decodeThreads?: number;
   /** pid of each running ffmpeg, for tests and diagnostics. */
   readonly running = new Set<number>();
 
   constructor(options: FrameSourceOptions = {}) {
     this.ffmpeg = options.ffmpegPath ?? ffmpegPath();
     this.ffprobe = options.ffprobePath ?? ffprobePath();
+    this.decodeThreads = options.decodeThreads ?? 1;
   }
 
   probe(path: string, signal?: AbortSignal): Promise<VideoInfo> {
@@ -59,7 +67,7 @@ export class FrameSource {
     signal?.throwIfAborted();
     const info = options.info ?? (await this.probe(path, signal));
     const size = outputSize(info, options.fitWithin);
-    const proc = spawn(this.ffmpeg, ffmpegArgs(path, options, info, size), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(this.ffmpeg, ffmpegArgs(path, options, info, size, this.decodeThreads), { stdio: ['ignore', 'pipe', 'pipe'] });
     const reader = new FrameReader(proc, size.width * size.height * 3, Math.max(1, options.bufferFrames ?? 3));
     if (proc.pid) this.running.add(proc.pid);
     let delivered = 0;
@@ -81,7 +89,7 @@ function outputSize(info: VideoInfo, fit?: { width: number; height: number }): {
   return { width: Math.max(1, Math.round(info.width * scale)), height: Math.max(1, Math.round(info.height * scale)) };
 }
 
-function ffmpegArgs(path: string, options: FrameReadOptions, info: VideoInfo, size: { width: number; height: number }): string[] {
+function ffmpegArgs(path: string, options: FrameReadOptions, info: VideoInfo, size: { width: number; height: number }, threads?: number): string[] {
   const filters: string[] = [];
   if (options.frameStride > 1) filters.push(`select='not(mod(n\\,${options.frameStride}))'`);
   if (size.width !== info.width || size.height !== info.height) filters.push(`scale=${size.width}:${size.height}:flags=bilinear`);
@@ -91,6 +99,7 @@ function ffmpegArgs(path: string, options: FrameReadOptions, info: VideoInfo, si
     '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info',
     // Frames as stored: rotation metadata is not applied, so sizes match ffprobe's width x height.
     '-noautorotate',
+    ...(threads !== undefined ? ['-threads', String(threads)] : []),
     '-i', path,
     '-map', '0:v:0', '-an', '-sn', '-dn',
     '-vf', filters.join(','),

@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+/**
+ * `pnpm bench:pipeline`: throughput of the pipeline package on ../shared/samples/chickens.mp4 (1080p).
+ * Uses the BUILT package (run `pnpm exec tsc -b packages/pipeline` first). Prints, from one run:
+ *   - raw ONNX Runtime inference fps on the same letterboxed frames the yolo pipeline feeds it (the limit),
+ *   - the `yolo` pipeline's fps over the whole video, and its ratio to the raw figure (target >= 0.85),
+ *   - the `yolo_ocr` pipeline's fps (first --ocr-frames frames) for each OCR engine asked for,
+ *   - OCR calls made and saved by same-frame reuse, and peak RSS after each phase.
+ * The machine is shared: raw and yolo are measured alternately --rounds times; the ratio is given
+ * both as best yolo / best raw and as the median of each round's ratio (neighbouring measurements
+ * see similar load), with the load average, so a burst of someone else's work is visible.
+ * Options: --video PATH  --rounds N (3)  --ocr-frames N (30)  --ocr-engines tesseract,paddle
+ *          --threads N (ONNX Runtime intra-op)  --in-flight N  --decode-threads N  --spinning
+ */
+'use strict';
+const os = require('node:os');
+const path = require('node:path');
+const fs = require('node:fs');
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const num = (name) => (arg(name) === undefined ? undefined : Number(arg(name)));
+const video = path.resolve(arg('video', path.join(repoRoot, '..', 'shared', 'samples', 'chickens.mp4')));
+const rounds = num('rounds') ?? 5;
+const ocrFrames = num('ocr-frames') ?? 30;
+const ocrEngines = arg('ocr-engines', 'tesseract,paddle').split(',').filter(Boolean);
+const tuning = { threads: num('threads'), inFlight: num('in-flight'), decodeThreads: num('decode-threads'), spinning: process.argv.includes('--spinning') };
+
+let pipeline;
+try {
+  pipeline = require('../../packages/pipeline');
+} catch (err) {
+  console.error(`bench:pipeline needs the built package: run \`pnpm exec tsc -b packages/pipeline\` (${err.message})`);
+  process.exit(1);
+}
+const { FrameSource, YoloDetector, VideoFilePipelineService, PipelineRegistry, PIPELINES, createOcr, defaultModelPath } = pipeline;
+
+const modelPath = process.env.MODEL_PATH || defaultModelPath();
+const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const seconds = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
+const f1 = (x) => x.toFixed(1);
+
+/** Inference alone on inputs letterboxed beforehand (the frames the yolo pipeline decodes, first 120). */
+async function prepareInputs(detector, frames) {
+  const inputs = [];
+  for await (const frame of frames.frames(video, { frameStride: 1, maxFrames: 120, fitWithin: detector.inputSize })) {
+    inputs.push(await detector.prepare(frame));
+  }
+  for (const input of inputs.slice(0, 5)) await detector.infer(input); // warm-up
+  return inputs;
+}
+
+async function rawInferenceFps(detector, inputs) {
+  const t0 = process.hrtime.bigint();
+  for (const input of inputs) await detector.infer(input);
+  return inputs.length / seconds(t0);
+}
+
+async function pipelineFps(service, pipelineId, maxFrames) {
+  let n = 0;
+  const t0 = process.hrtime.bigint();
+  for await (const _ of service.runOnFile(video, { pipelineId, frameStride: 1, maxFrames })) n++;
+  return { frames: n, fps: n / seconds(t0) };
+}
+
+(async () => {
+  if (!fs.existsSync(video)) throw new Error(`sample video not found: ${video}`);
+  const frames = new FrameSource({ decodeThreads: tuning.decodeThreads });
+  const info = await frames.probe(video);
+  console.log(`video: ${path.basename(video)} ${info.width}x${info.height}, ${info.frameCount} frames, ${info.fps} fps`);
+  console.log(`model: ${path.basename(modelPath)}; cores: ${os.availableParallelism()}; tuning: ${JSON.stringify(tuning)}`);
+  console.log(`load average before: ${load()}`);
+  const detector = await YoloDetector.create({ modelPath, threads: tuning.threads, spinning: tuning.spinning });
+  const inputs = await prepareInputs(detector, frames);
+  const yoloOnly = new PipelineRegistry(PIPELINES.filter((p) => p.id === 'yolo'));
+  const yoloService = new VideoFilePipelineService({ frames, detector, registry: yoloOnly, inFlight: tuning.inFlight });
+
+  const raws = [];
+  const yolos = [];
+  for (let r = 0; r < rounds; r++) {
+    raws.push(await rawInferenceFps(detector, inputs));
+    yolos.push((await pipelineFps(yoloService, 'yolo', null)).fps);
+    console.log(`  round ${r + 1}: raw ${f1(raws[r])} fps, yolo ${f1(yolos[r])} fps (load ${os.loadavg()[0].toFixed(2)})`);
+  }
+  const raw = Math.max(...raws);
+  const yolo = Math.max(...yolos);
+  console.log(`raw inference:   ${f1(raw)} fps best of ${rounds} (${f1(1000 / raw)} ms/frame at ${detector.inputSize.width}x${detector.inputSize.height})`);
+  console.log(`yolo pipeline:   ${f1(yolo)} fps best of ${rounds}, ${info.frameCount} frames each (decode 1080p + scale + letterbox + inference + NMS)`);
+  const perRound = raws.map((r, i) => yolos[i] / r).sort((a, b) => a - b);
+  const median = perRound[Math.floor(perRound.length / 2)];
+  console.log(`ratio yolo/raw:  ${(yolo / raw).toFixed(2)} best/best, ${median.toFixed(2)} median of rounds (target >= 0.85)   peak RSS ${peakRssMb()} MB`);
+
+  for (const engine of ocrEngines) {
+    let ocr;
+    try {
+      ocr = await createOcr({ engine, threads: tuning.threads });
+    } catch (err) {
+      console.log(`yolo_ocr (${engine}): engine not available: ${err.message}`);
+      continue;
+    }
+    const service = new VideoFilePipelineService({ frames, detector, ocr, inFlight: tuning.inFlight });
+    const r = await pipelineFps(service, 'yolo_ocr', ocrFrames);
+    const { calls, reused } = service.stats;
+    console.log(
+      `yolo_ocr (${engine}): ${r.fps.toFixed(2)} fps over ${r.frames} frames; OCR calls ${calls}, saved by same-frame reuse ${reused} ` +
+        `(${((100 * reused) / Math.max(1, calls + reused)).toFixed(0)}%)   peak RSS ${peakRssMb()} MB`,
+    );
+    await ocr.close();
+  }
+  await detector.close();
+  console.log(`load average after: ${load()}`);
+})().catch((err) => {
+  console.error(`bench:pipeline failed: ${err.stack || err.message}`);
+  process.exit(1);
+});
