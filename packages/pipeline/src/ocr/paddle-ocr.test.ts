@@ -1,5 +1,5 @@
 /**
- * @jest-environment <rootDir>/packages/pipeline/src/ocr/paddle-test-environment.js
+ * @jest-environment <rootDir>/packages/pipeline/src/test-support/onnxruntime-environment.js
  */
 import { inkBox, makeTextImage } from '../test-support/text-image';
 import type { TextLine } from '../types';

@@ -1,5 +1,5 @@
 /**
- * @jest-environment <rootDir>/packages/pipeline/src/ocr/paddle-test-environment.js
+ * @jest-environment <rootDir>/packages/pipeline/src/test-support/onnxruntime-environment.js
  */
 import { paddleModelFiles } from './paddle-model-files';
 import { acquireSession } from './paddle-sessions';
