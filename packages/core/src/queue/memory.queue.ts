@@ -1,0 +1,64 @@
+import { AppError } from '../errors';
+import type { JobQueue } from './job-queue';
+
+type Waiter = (jobId: string | null) => void;
+
+/**
+ * The in-process queue of the embedded default (REDIS_URL unset): FIFO, and a blocked dequeue is
+ * handed the next id by enqueue() directly, so nothing polls. Its contents die with the process;
+ * on start the worker re-enqueues every pending job from the database.
+ */
+export class MemoryQueue implements JobQueue {
+  private readonly items: string[] = [];
+  private readonly dead: string[] = [];
+  /** Blocked dequeues, oldest first. */
+  private readonly waiters: Waiter[] = [];
+  private closed = false;
+
+  async enqueue(jobId: string): Promise<void> {
+    if (this.closed) throw new AppError('the queue is closed');
+    const waiter = this.waiters.shift();
+    if (waiter) waiter(jobId);
+    else this.items.push(jobId);
+  }
+
+  dequeue(timeoutMs: number): Promise<string | null> {
+    if (this.closed) return Promise.resolve(null);
+    const next = this.items.shift();
+    if (next !== undefined) return Promise.resolve(next);
+    if (timeoutMs <= 0) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const waiter: Waiter = (jobId) => {
+        clearTimeout(timer);
+        resolve(jobId);
+      };
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        resolve(null);
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  async size(): Promise<number> {
+    return this.items.length;
+  }
+
+  async pushDead(jobId: string): Promise<void> {
+    if (this.closed) throw new AppError('the queue is closed');
+    this.dead.push(jobId);
+  }
+
+  async deadSize(): Promise<number> {
+    return this.dead.length;
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new AppError('the queue is closed');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const waiter of this.waiters.splice(0)) waiter(null);
+  }
+}
