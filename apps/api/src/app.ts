@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import type { Logger } from 'winston';
+import type { Logger } from '@video-jobs/core';
 import type { JobQueue, JobRepository, ObjectStorage } from '@video-jobs/core';
 import { apiKeyAuth } from './http/auth';
 import { errorHandler, notFoundHandler } from './http/error-handler';

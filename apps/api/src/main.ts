@@ -9,7 +9,7 @@ import {
   jobWorkerOptionsFromConfig,
   loadConfig,
 } from '@video-jobs/core';
-import { createPipelineService, DEFAULT_PIPELINE_ID, listPipelineIds } from '@video-jobs/pipeline';
+import { createPipelineService, DEFAULT_PIPELINE_ID, PipelineRegistry } from '@video-jobs/pipeline';
 import { createApp } from './app';
 import { createApiMetrics } from './http/metrics';
 import { apiDocsRoutes } from './openapi/docs.routes';
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     ...services,
     logger,
     metrics: createApiMetrics(registry),
-    pipelineIds: listPipelineIds(),
+    pipelineIds: new PipelineRegistry().ids(),
     defaultPipeline: DEFAULT_PIPELINE_ID,
     apiKeys: config.API_KEYS,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,

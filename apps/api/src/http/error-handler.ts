@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { MulterError } from 'multer';
-import type { Logger } from 'winston';
+import type { Logger } from '@video-jobs/core';
 import {
   NotFoundError,
   PayloadTooLargeError,

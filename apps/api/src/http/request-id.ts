@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import type { Logger } from 'winston';
+import type { Logger } from '@video-jobs/core';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

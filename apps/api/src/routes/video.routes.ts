@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pipeline as pipeStreams } from 'node:stream/promises';
 import { Router, type Request, type RequestHandler } from 'express';
 import multer from 'multer';
-import type { Logger } from 'winston';
+import type { Logger } from '@video-jobs/core';
 import {
   NotFoundError,
   PayloadTooLargeError,

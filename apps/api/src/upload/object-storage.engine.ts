@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { StorageEngine } from 'multer';
-import type { Logger } from 'winston';
+import type { Logger } from '@video-jobs/core';
 import { inputKey, type ObjectStorage } from '@video-jobs/core';
 import { Mp4UploadGuard } from './mp4-upload-guard';
 
@@ -35,6 +35,10 @@ export class ObjectStorageEngine implements StorageEngine {
     const key = inputKey(req.jobId);
     const guard = new Mp4UploadGuard(this.maxBytes);
     file.stream.on('error', (err) => guard.destroy(err));
+    // The guard can refuse the first chunk before put() has attached its pipeline (it may await
+    // a mkdir first). put() still sees the error through the destroyed stream and rejects; this
+    // listener only keeps that early failure from also being an uncaught 'error' event.
+    guard.on('error', () => undefined);
     file.stream.pipe(guard);
     this.storage.put(key, guard).then(
       ({ bytes }) => cb(null, { key, size: bytes }),

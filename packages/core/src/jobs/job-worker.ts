@@ -250,7 +250,9 @@ export class JobWorker {
     if (this.stopping.signal.aborted) return;
     this.maintenanceTimer = setTimeout(() => {
       this.maintenanceRun = this.maintain()
-        .catch((err) => this.deps.logger.error('maintenance failed', { error: errorText(err) }))
+        .catch((err) => {
+          this.deps.logger.error('maintenance failed', { error: errorText(err) });
+        })
         .finally(() => this.scheduleMaintenance(this.options.reapIntervalMs));
     }, delayMs);
   }
