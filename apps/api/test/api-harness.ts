@@ -36,7 +36,7 @@ export async function createApiHarness(): Promise<ApiHarness> {
   const jobs = new KyselyJobRepository(pg.db);
   const storage = new LocalStorage(storageDir);
   const queue = new MemoryQueue();
-  const logger = createLogger('error');
+  const logger = createLogger('error', { silent: true });
   return {
     jobs,
     storage,

@@ -47,7 +47,7 @@ let jobs: KyselyJobRepository;
 let storageDir: string;
 let storage: LocalStorage;
 let queue: MemoryQueue;
-const logger = createLogger('error');
+const logger = createLogger('error', { silent: true });
 
 beforeAll(async () => {
   pg = await createTestPglite();
