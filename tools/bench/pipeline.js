@@ -44,6 +44,26 @@ const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 const seconds = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
 const f1 = (x) => x.toFixed(1);
 
+/**
+ * CPU seconds used so far by this process (all its threads) and by its reaped children (ffmpeg),
+ * from /proc/self/stat on Linux: unlike wall time, barely moved by other work on a shared machine.
+ */
+function cpuSeconds() {
+  const own = process.cpuUsage();
+  let children = NaN;
+  try {
+    const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    children = (Number(fields[13]) + Number(fields[14])) / 100; // cutime + cstime, in USER_HZ (100)
+  } catch {
+    // not Linux: children's CPU is unknown and printed as NaN
+  }
+  return { own: (own.user + own.system) / 1e6, children };
+}
+const cpuSince = (a) => {
+  const b = cpuSeconds();
+  return { own: b.own - a.own, children: b.children - a.children };
+};
+
 /** Inference alone on inputs letterboxed beforehand (the frames the yolo pipeline decodes, first 120). */
 async function prepareInputs(detector, frames) {
   const inputs = [];
@@ -55,16 +75,20 @@ async function prepareInputs(detector, frames) {
 }
 
 async function rawInferenceFps(detector, inputs) {
+  const c0 = cpuSeconds();
   const t0 = process.hrtime.bigint();
   for (const input of inputs) await detector.infer(input);
-  return inputs.length / seconds(t0);
+  return { fps: inputs.length / seconds(t0), cpuMs: (1000 * cpuSince(c0).own) / inputs.length };
 }
 
 async function pipelineFps(service, pipelineId, maxFrames) {
   let n = 0;
+  const c0 = cpuSeconds();
   const t0 = process.hrtime.bigint();
   for await (const _ of service.runOnFile(video, { pipelineId, frameStride: 1, maxFrames })) n++;
-  return { frames: n, fps: n / seconds(t0) };
+  const fps = n / seconds(t0);
+  const cpu = cpuSince(c0);
+  return { frames: n, fps, nodeCpuMs: (1000 * cpu.own) / n, ffmpegCpuMs: (1000 * cpu.children) / n };
 }
 
 (async () => {
@@ -81,18 +105,28 @@ async function pipelineFps(service, pipelineId, maxFrames) {
 
   const raws = [];
   const yolos = [];
+  const cpu = { raw: [], node: [], ffmpeg: [] };
   for (let r = 0; r < rounds; r++) {
-    raws.push(await rawInferenceFps(detector, inputs));
-    yolos.push((await pipelineFps(yoloService, 'yolo', null)).fps);
-    console.log(`  round ${r + 1}: raw ${f1(raws[r])} fps, yolo ${f1(yolos[r])} fps (load ${os.loadavg()[0].toFixed(2)})`);
+    const rr = await rawInferenceFps(detector, inputs);
+    const yr = await pipelineFps(yoloService, 'yolo', null);
+    raws.push(rr.fps);
+    yolos.push(yr.fps);
+    cpu.raw.push(rr.cpuMs);
+    cpu.node.push(yr.nodeCpuMs);
+    cpu.ffmpeg.push(yr.ffmpegCpuMs);
+    console.log(`  round ${r + 1}: raw ${f1(rr.fps)} fps, yolo ${f1(yr.fps)} fps (load ${os.loadavg()[0].toFixed(2)})`);
   }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const raw = Math.max(...raws);
   const yolo = Math.max(...yolos);
   console.log(`raw inference:   ${f1(raw)} fps best of ${rounds} (${f1(1000 / raw)} ms/frame at ${detector.inputSize.width}x${detector.inputSize.height})`);
   console.log(`yolo pipeline:   ${f1(yolo)} fps best of ${rounds}, ${info.frameCount} frames each (decode 1080p + scale + letterbox + inference + NMS)`);
-  const perRound = raws.map((r, i) => yolos[i] / r).sort((a, b) => a - b);
-  const median = perRound[Math.floor(perRound.length / 2)];
-  console.log(`ratio yolo/raw:  ${(yolo / raw).toFixed(2)} best/best, ${median.toFixed(2)} median of rounds (target >= 0.85)   peak RSS ${peakRssMb()} MB`);
+  const perRound = median(raws.map((r, i) => yolos[i] / r));
+  console.log(`ratio yolo/raw:  ${(yolo / raw).toFixed(2)} best/best, ${perRound.toFixed(2)} median of rounds (target >= 0.85)   peak RSS ${peakRssMb()} MB`);
+  console.log(
+    `CPU per frame (median): raw inference ${f1(median(cpu.raw))} ms; yolo pipeline ${f1(median(cpu.node) + median(cpu.ffmpeg))} ms ` +
+      `= node ${f1(median(cpu.node))} (inference, letterbox, NMS) + ffmpeg ${f1(median(cpu.ffmpeg))} (1080p decode + scale)`,
+  );
 
   for (const engine of ocrEngines) {
     let ocr;

@@ -47,6 +47,7 @@ export function defaultModelPath(): string {
  */
 export class YoloDetector implements Detector {
   private closing?: Promise<void>;
+  private lastRun: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -94,11 +95,20 @@ export class YoloDetector implements Detector {
     return { tensor: new ort.Tensor('float32', tensor, dims), geometry, width: image.width, height: image.height };
   }
 
-  /** Inference alone: the raw output tensor's data. */
-  async infer(input: PreparedInput): Promise<{ output: Float32Array; input: PreparedInput }> {
-    if (this.closing) throw new Error('YoloDetector is closed');
-    const results = await this.session.run({ [this.session.inputNames[0]]: input.tensor });
-    return { output: results[this.session.outputNames[0]].data as Float32Array, input };
+  /**
+   * Inference alone: the raw output tensor's data. Runs one at a time: a second concurrent run
+   * would only fight the first for the same intra-op threads; queued, the next frame's letterbox
+   * overlaps this run and its inference starts the moment this one ends.
+   */
+  infer(input: PreparedInput): Promise<{ output: Float32Array; input: PreparedInput }> {
+    if (this.closing) return Promise.reject(new Error('YoloDetector is closed'));
+    const run = this.lastRun.then(async () => {
+      const results = await this.session.run({ [this.session.inputNames[0]]: input.tensor });
+      return { output: results[this.session.outputNames[0]].data as Float32Array, input };
+    });
+    // The queue only orders runs; each run's failure still reaches its own caller through `run`.
+    this.lastRun = run.catch(() => undefined);
+    return run;
   }
 
   /** Decoding and NMS alone: detections in the prepared image's pixels, best first. */
@@ -114,8 +124,9 @@ export class YoloDetector implements Detector {
     }));
   }
 
+  /** Releases the session after any queued runs; safe to call twice. */
   close(): Promise<void> {
-    this.closing ??= this.session.release();
+    this.closing ??= this.lastRun.then(() => this.session.release());
     return this.closing;
   }
 }
