@@ -49,15 +49,16 @@ async function main(): Promise<void> {
     worker.start();
   }
 
+  const pipelineIds = new PipelineRegistry().ids();
   const app = createApp({
     ...services,
     logger,
     metrics: createApiMetrics(registry),
-    pipelineIds: new PipelineRegistry().ids(),
+    pipelineIds,
     defaultPipeline: DEFAULT_PIPELINE_ID,
     apiKeys: config.API_KEYS,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
-    extraRoutes: apiDocsRoutes(),
+    extraRoutes: apiDocsRoutes(pipelineIds, DEFAULT_PIPELINE_ID),
   });
   const server = app.listen(config.PORT, () => {
     logger.info('listening', {

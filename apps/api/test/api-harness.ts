@@ -55,7 +55,7 @@ export async function createApiHarness(): Promise<ApiHarness> {
         defaultPipeline: 'yolo_ocr',
         apiKeys: [],
         maxUploadBytes: 50 * 1024 * 1024,
-        extraRoutes: apiDocsRoutes(),
+        extraRoutes: apiDocsRoutes(PIPELINE_IDS, 'yolo_ocr'),
         ...overrides,
       });
     },

@@ -6,8 +6,8 @@ import request from 'supertest';
 import { inputKey, resultsKey } from '@video-jobs/core';
 import { makeTempDir, makeTestVideo } from '../../../packages/pipeline/src/test-support';
 import { hashApiKey } from '../src/http/auth';
-import { openApiDocument } from '../src/openapi/openapi';
-import { createApiHarness, type ApiHarness } from './api-harness';
+import { buildOpenApiDocument } from '../src/openapi/openapi';
+import { createApiHarness, PIPELINE_IDS, type ApiHarness } from './api-harness';
 
 let h: ApiHarness;
 let tmp: { dir: string; remove: () => Promise<void> };
@@ -16,7 +16,7 @@ let png: string;
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
-ajv.addSchema(openApiDocument, 'openapi');
+ajv.addSchema(buildOpenApiDocument(PIPELINE_IDS, 'yolo_ocr'), 'openapi');
 const schema = (name: string) => ajv.getSchema(`openapi#/components/schemas/${name}`)!;
 
 function expectMatches(name: string, body: unknown) {

@@ -1,9 +1,10 @@
 import { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
-import { openApiDocument } from './openapi';
+import { buildOpenApiDocument } from './openapi';
 
 /** GET /openapi.json and GET /docs (Swagger UI served from node_modules, no CDN). */
-export function apiDocsRoutes(): Router {
+export function apiDocsRoutes(pipelineIds: readonly string[], defaultPipeline: string): Router {
+  const openApiDocument = buildOpenApiDocument(pipelineIds, defaultPipeline);
   const router = Router();
   router.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);

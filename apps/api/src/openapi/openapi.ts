@@ -22,7 +22,8 @@ const timestamps = {
 
 const box = { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4, description: '[x1, y1, x2, y2] in source-video pixels' };
 
-export const openApiDocument = {
+/** The document for this deployment's registered pipelines (the registry is the one list of them). */
+export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipeline: string) => ({
   openapi: '3.1.0',
   info: {
     title: 'video-jobs',
@@ -113,7 +114,7 @@ export const openApiDocument = {
         summary: 'Submit an MP4 for analysis',
         operationId: 'submitVideo',
         parameters: [
-          { name: 'pipeline_id', in: 'query', schema: { type: 'string', default: 'yolo_ocr', enum: ['yolo_ocr', 'yolo', 'ocr'] } },
+          { name: 'pipeline_id', in: 'query', schema: { type: 'string', default: defaultPipeline, enum: [...pipelineIds] } },
           { name: 'frame_stride', in: 'query', schema: { type: 'integer', minimum: 1, default: 1 } },
           { name: 'max_frames', in: 'query', schema: { type: 'integer', minimum: 1 } },
         ],
@@ -126,7 +127,7 @@ export const openApiDocument = {
                 required: ['file'],
                 properties: {
                   file: { type: 'string', format: 'binary', description: 'The MP4 video' },
-                  pipeline_id: { type: 'string', enum: ['yolo_ocr', 'yolo', 'ocr'] },
+                  pipeline_id: { type: 'string', default: defaultPipeline, enum: [...pipelineIds] },
                   frame_stride: { type: 'integer', minimum: 1 },
                   max_frames: { type: 'integer', minimum: 1 },
                 },
@@ -181,4 +182,4 @@ export const openApiDocument = {
     '/metrics': { get: { summary: 'Prometheus metrics', security: [], responses: { '200': { description: 'Prometheus text format' } } } },
     '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
   },
-} as const;
+});

@@ -29,7 +29,7 @@ export interface VideoRoutesDeps {
 
 const PROGRESS: Record<JobRow['status'], number> = { pending: 0, running: 0.5, completed: 1, failed: 1 };
 
-export function statusBody(job: JobRow) {
+function statusBody(job: JobRow) {
   return {
     job_id: job.job_id,
     status: job.status,
