@@ -120,12 +120,12 @@ async function pipelineFps(service, pipelineId, maxFrames) {
   const raw = Math.max(...raws);
   const yolo = Math.max(...yolos);
   console.log(`raw inference:   ${f1(raw)} fps best of ${rounds} (${f1(1000 / raw)} ms/frame at ${detector.inputSize.width}x${detector.inputSize.height})`);
-  console.log(`yolo pipeline:   ${f1(yolo)} fps best of ${rounds}, ${info.frameCount} frames each (decode 1080p + scale + letterbox + inference + NMS)`);
+  console.log(`yolo pipeline:   ${f1(yolo)} fps best of ${rounds}, ${info.frameCount} frames each (decode + scale + letterbox + inference + NMS)`);
   const perRound = median(raws.map((r, i) => yolos[i] / r));
   console.log(`ratio yolo/raw:  ${(yolo / raw).toFixed(2)} best/best, ${perRound.toFixed(2)} median of rounds (target >= 0.85)   peak RSS ${peakRssMb()} MB`);
   console.log(
     `CPU per frame (median): raw inference ${f1(median(cpu.raw))} ms; yolo pipeline ${f1(median(cpu.node) + median(cpu.ffmpeg))} ms ` +
-      `= node ${f1(median(cpu.node))} (inference, letterbox, NMS) + ffmpeg ${f1(median(cpu.ffmpeg))} (1080p decode + scale)`,
+      `= node ${f1(median(cpu.node))} (inference, letterbox, NMS) + ffmpeg ${f1(median(cpu.ffmpeg))} (decode + scale)`,
   );
 
   for (const engine of ocrEngines) {
