@@ -13,8 +13,8 @@ describe(PipelineRegistry.name, () => {
   });
 
   it('refuses an unknown id with a ValidationError naming the valid ones', () => {
-    expect(() => registry.get('dag')).toThrow(ValidationError);
-    expect(() => registry.get('dag')).toThrow('unknown pipeline_id "dag"; valid pipelines: yolo_ocr, yolo, ocr');
+    expect(() => registry.get('segment')).toThrow(ValidationError);
+    expect(() => registry.get('segment')).toThrow('unknown pipeline_id "segment"; valid pipelines: yolo_ocr, yolo, ocr');
   });
 
   it('refuses at start an id registered twice', () => {

@@ -142,8 +142,8 @@ describe(VideoFilePipelineService.name, () => {
 
   describe('parameters', () => {
     it('refuses an unknown pipeline with a ValidationError naming the valid ids, before any work', () => {
-      expect(() => service.runOnFile(video.thirty, { pipelineId: 'dag', frameStride: 1, maxFrames: null })).toThrow(ValidationError);
-      expect(() => service.runOnFile(video.thirty, { pipelineId: 'dag', frameStride: 1, maxFrames: null })).toThrow(/yolo_ocr, yolo, ocr/);
+      expect(() => service.runOnFile(video.thirty, { pipelineId: 'segment', frameStride: 1, maxFrames: null })).toThrow(ValidationError);
+      expect(() => service.runOnFile(video.thirty, { pipelineId: 'segment', frameStride: 1, maxFrames: null })).toThrow(/yolo_ocr, yolo, ocr/);
     });
 
     it.each([
