@@ -1,0 +1,23 @@
+'use strict';
+// Baseline for bench:api and bench:memory: the least an Express app can do for an upload, i.e.
+// multer's disk storage writing the file under a temp dir and answering 202 with an id.
+// Run as a child process: `node bare-upload-app.js <dir>` with PORT set; prints {"port":N} when listening.
+const path = require('node:path');
+const { randomUUID } = require('node:crypto');
+
+const apiDir = path.resolve(__dirname, '..', '..', '..', 'apps', 'api');
+const express = require(require.resolve('express', { paths: [apiDir] }));
+const multer = require(require.resolve('multer', { paths: [apiDir] }));
+
+const dir = process.argv[2];
+const upload = multer({ dest: dir }).single('file');
+const app = express();
+app.post('/video/submit', upload, (req, res) => {
+  if (!req.file) return res.status(400).json({ error: 'no file' });
+  res.status(202).json({ job_id: randomUUID() });
+});
+const server = app.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
+  process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
+});
+server.requestTimeout = 0;
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
