@@ -8,6 +8,7 @@ import {
   JobWorker,
   jobWorkerOptionsFromConfig,
   loadConfig,
+  pipelineOptionsFromConfig,
 } from '@video-jobs/core';
 import { createPipelineService, DEFAULT_PIPELINE_ID, PipelineRegistry } from '@video-jobs/pipeline';
 import { createApp } from './app';
@@ -34,12 +35,7 @@ async function main(): Promise<void> {
   let worker: JobWorker | undefined;
   let closePipeline = async () => {};
   if (!config.REDIS_URL) {
-    const pipeline = await createPipelineService({
-      modelPath: config.MODEL_PATH,
-      minConfidence: config.MIN_CONFIDENCE,
-      ocrEngine: config.OCR_ENGINE,
-      ocrMinConfidence: config.OCR_MIN_CONFIDENCE,
-    });
+    const pipeline = await createPipelineService(pipelineOptionsFromConfig(config));
     closePipeline = () => pipeline.close();
     worker = new JobWorker(
       { ...services, pipeline, logger: logger.child({ service: 'worker' }), onJobFinished: jobMetrics.jobFinished },

@@ -8,6 +8,7 @@ import {
   JobWorker,
   jobWorkerOptionsFromConfig,
   loadConfig,
+  pipelineOptionsFromConfig,
 } from '@video-jobs/core';
 import { createPipelineService } from '@video-jobs/pipeline';
 import { metricsPort, startMetricsServer } from './metrics-server';
@@ -27,12 +28,7 @@ async function main(): Promise<void> {
   }
   const services = await createCoreServices(config, logger);
   const jobMetrics = createJobMetrics(services);
-  const pipeline = await createPipelineService({
-    modelPath: config.MODEL_PATH,
-    minConfidence: config.MIN_CONFIDENCE,
-    ocrEngine: config.OCR_ENGINE,
-    ocrMinConfidence: config.OCR_MIN_CONFIDENCE,
-  });
+  const pipeline = await createPipelineService(pipelineOptionsFromConfig(config));
   const worker = new JobWorker(
     { ...services, pipeline, logger, onJobFinished: jobMetrics.jobFinished },
     jobWorkerOptionsFromConfig(config, path.join(os.tmpdir(), 'video-jobs')),

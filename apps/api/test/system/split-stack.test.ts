@@ -16,7 +16,7 @@ beforeAll(async () => {
   tmp = await makeTempDir();
   video = await makeTestVideo({ path: path.join(tmp.dir, 'clip.mp4'), frames: 30, width: 320, height: 240, text: 'EXIT 42' });
   corrupt = await makeRandomFtypFile(path.join(tmp.dir, 'corrupt.mp4'));
-  stack = await startStack({ workers: 2, storage: 's3', env: { HEARTBEAT_MS: '500', LEASE_MS: '5000', REAP_INTERVAL_MS: '500' } });
+  stack = await startStack({ storage: 's3', env: { HEARTBEAT_MS: '500', LEASE_MS: '5000', REAP_INTERVAL_MS: '500' } });
   await stack.startApi();
   await Promise.all([stack.startWorker(), stack.startWorker()]);
 });

@@ -24,25 +24,25 @@ beforeAll(async () => {
 });
 afterAll(async () => tmp?.remove());
 
-async function runningOn(stack: any, jobId: string): Promise<string> {
+/** The stack with two workers and a long job running on one of them, which is returned. */
+async function longJobOnOneOfTwoWorkers(stack: any): Promise<{ jobId: string; owner: string; victim: any }> {
+  await stack.startApi();
+  await Promise.all([stack.startWorker(), stack.startWorker()]);
+  const jobId = await stack.submit(longVideo, { pipeline_id: 'yolo_ocr' });
   let owner = '';
   await waitUntil(async () => {
     const row = await stack.job(jobId);
     owner = row?.status === 'running' ? row.locked_by : '';
     return owner !== '';
   }, 60_000);
-  return owner;
+  return { jobId, owner, victim: stack.workers.find((w: any) => w.id === owner) };
 }
 
 describe('worker faults on the split stack', () => {
   it('reaps the job of a SIGKILLed worker and completes it on the other: attempts 2, one results file', async () => {
-    const stack = await startStack({ workers: 2, storage: 's3', env: FAST_LIFECYCLE });
+    const stack = await startStack({ storage: 's3', env: FAST_LIFECYCLE });
     try {
-      await stack.startApi();
-      await Promise.all([stack.startWorker(), stack.startWorker()]);
-      const jobId = await stack.submit(longVideo, { pipeline_id: 'yolo_ocr' });
-      const owner = await runningOn(stack, jobId);
-      const victim = stack.workers.find((w: any) => w.id === owner);
+      const { jobId, owner, victim } = await longJobOnOneOfTwoWorkers(stack);
       expect((await stack.stopProcess(victim, 'SIGKILL')).signal).toBe('SIGKILL');
 
       const [row] = await stack.waitForFinal([jobId], 180_000);
@@ -56,13 +56,9 @@ describe('worker faults on the split stack', () => {
   });
 
   it('lets a SIGTERMed worker release its running job and exit 0; the job still completes', async () => {
-    const stack = await startStack({ workers: 2, storage: 'local', env: { ...FAST_LIFECYCLE, SHUTDOWN_GRACE_MS: '200' } });
+    const stack = await startStack({ storage: 'local', env: { ...FAST_LIFECYCLE, SHUTDOWN_GRACE_MS: '200' } });
     try {
-      await stack.startApi();
-      await Promise.all([stack.startWorker(), stack.startWorker()]);
-      const jobId = await stack.submit(longVideo, { pipeline_id: 'yolo_ocr' });
-      const owner = await runningOn(stack, jobId);
-      const victim = stack.workers.find((w: any) => w.id === owner);
+      const { jobId, owner, victim } = await longJobOnOneOfTwoWorkers(stack);
       expect(await stack.stopProcess(victim, 'SIGTERM')).toEqual({ code: 0, signal: null });
       expect(victim.lines.join('\n')).toMatch(/job released at shutdown|job completed/);
 
@@ -78,7 +74,7 @@ describe('worker faults on the split stack', () => {
     // A Redis database of its own, so flushing it cannot touch other tests' keys.
     const redisDb = 9;
     const redisUrl = `${(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379').replace(/\/\d*$/, '')}/${redisDb}`;
-    const stack = await startStack({ workers: 0, storage: 'local', env: { ...FAST_LIFECYCLE, REDIS_URL: redisUrl } });
+    const stack = await startStack({ storage: 'local', env: { ...FAST_LIFECYCLE, REDIS_URL: redisUrl } });
     try {
       await stack.startApi();
       const ids: string[] = [];

@@ -30,3 +30,16 @@ export function jobWorkerOptionsFromConfig(config: Config, tmpDir: string): JobW
     tmpDir,
   };
 }
+
+/**
+ * The pipeline settings both apps pass to `createPipelineService`; core only maps config to them
+ * (it never imports the pipeline).
+ */
+export function pipelineOptionsFromConfig(config: Config) {
+  return {
+    modelPath: config.MODEL_PATH,
+    minConfidence: config.MIN_CONFIDENCE,
+    ocrEngine: config.OCR_ENGINE,
+    ocrMinConfidence: config.OCR_MIN_CONFIDENCE,
+  };
+}
