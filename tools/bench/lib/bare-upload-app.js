@@ -1,9 +1,12 @@
 'use strict';
 // Baseline for bench:api and bench:memory: the least an Express app can do for an upload, i.e.
 // multer's disk storage writing the file under a temp dir and answering 202 with an id.
+// With FSYNC=1 it also fsyncs the file before answering, as the API's local storage does, so the
+// two can be compared at the same durability.
 // Run as a child process: `node bare-upload-app.js <dir>` with PORT set; prints {"port":N} when listening.
 const path = require('node:path');
 const { randomUUID } = require('node:crypto');
+const fs = require('node:fs/promises');
 
 const apiDir = path.resolve(__dirname, '..', '..', '..', 'apps', 'api');
 const express = require(require.resolve('express', { paths: [apiDir] }));
@@ -12,8 +15,14 @@ const multer = require(require.resolve('multer', { paths: [apiDir] }));
 const dir = process.argv[2];
 const upload = multer({ dest: dir }).single('file');
 const app = express();
-app.post('/video/submit', upload, (req, res) => {
+const fsync = process.env.FSYNC === '1';
+app.post('/video/submit', upload, async (req, res) => {
   if (!req.file) return res.status(400).json({ error: 'no file' });
+  if (fsync) {
+    const handle = await fs.open(req.file.path, 'r+');
+    await handle.sync();
+    await handle.close();
+  }
   res.status(202).json({ job_id: randomUUID() });
 });
 const server = app.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
