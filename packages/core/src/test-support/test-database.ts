@@ -69,8 +69,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 /** A migrated embedded PGlite in a temp directory; open one per test file (the first open takes ~5 s). */
 export async function createTestPglite(): Promise<{ dir: string; db: Kysely<Database>; destroy(): Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'video-jobs-pglite-'));
-  const db = await createPgliteDb(dir);
-  await migrate(db);
+  let db: Kysely<Database> | undefined;
+  try {
+    db = await createPgliteDb(dir);
+    await migrate(db);
+  } catch (err) {
+    await db?.destroy();
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     dir,
     db,
