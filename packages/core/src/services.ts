@@ -22,7 +22,7 @@ export interface CoreServices {
 }
 
 export async function createCoreServices(config: Config, logger: Logger): Promise<CoreServices> {
-  const db = await createDatabase(config);
+  const db = await createDatabase(config, logger);
   try {
     const applied = await migrate(db);
     if (applied.length > 0) logger.info('database migrated', { migrations: applied });
