@@ -263,6 +263,14 @@ describe('operations', () => {
     expect(res.body.detail).not.toContain('secret');
   });
 
+  it('answers 503 with Retry-After, not 500, while the database is unreachable', async () => {
+    const down = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    const jobs = Object.create(h.jobs, { get: { value: () => Promise.reject(down) } });
+    const res = await request(h.app({ jobs })).get('/video/status/6f1c9b0e-6b9e-4a57-9a0e-0d3f0c1b2a3d');
+    expectProblem(res, 503, /database cannot be reached/);
+    expect(res.headers['retry-after']).toBe('5');
+  });
+
   it('counts submissions and requests in /metrics', async () => {
     const app = h.app();
     await request(app).post('/video/submit').field('pipeline_id', 'ocr').attach('file', mp4);

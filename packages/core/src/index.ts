@@ -1,6 +1,7 @@
 export * from './config';
 export * from './errors';
 export * from './db/database';
+export * from './db/database-unavailable';
 export * from './jobs/job.table';
 export * from './jobs/job.repository';
 export * from './jobs/video-pipeline';

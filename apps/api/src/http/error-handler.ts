@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { MulterError } from 'multer';
 import type { Logger } from '@video-jobs/core';
 import {
+  isDatabaseUnavailable,
   NotFoundError,
   PayloadTooLargeError,
   UnauthorizedError,
@@ -30,6 +31,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const known = toProblem(err);
     if (known) return sendProblem(res, known);
+    if (isDatabaseUnavailable(err)) {
+      // A Postgres restart or network cut is an outage to wait out, not a bug: 503, retry soon.
+      logger.warn('database unavailable', { request_id: req.requestId, path: req.path, error: String(err) });
+      res.set('Retry-After', '5');
+      return sendProblem(res, problem(503, 'the database cannot be reached right now; retry in a few seconds'));
+    }
     logger.error('unexpected error', {
       request_id: req.requestId,
       method: req.method,
