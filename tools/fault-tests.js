@@ -56,7 +56,7 @@ async function main() {
         checks: `${passed}/${passed + failed}`, seconds: Math.round((Date.now() - t0) / 1000),
       });
     } catch (err) {
-      checks.check(name, `${name} ran to the end`, false, err.stack ?? String(err));
+      checks.check(name, `${name} ran to the end`, false, `${err.stack ?? err}${err.cause ? `\ncaused by: ${err.cause.stack ?? err.cause}` : ''}`);
       summary.push({ scenario: name, cases: 0, submitted: 0, completed: 0, failedAsExpected: 0, lost: '?', duplicated: '?', checks: 'error', seconds: Math.round((Date.now() - t0) / 1000) });
     }
   }

@@ -66,7 +66,7 @@ async function postgresScenario({ redis, video, checks, jobs = 30 }) {
       `restart took ${t1 - t0} ms; /readyz codes then: ${codes(readyDuring)}`);
     checks.check(SCENARIO, '/readyz answers 200 again after', ready.seen.at(-1)?.[1] === 200, `last: ${ready.seen.at(-1)?.[1]}`);
     checks.check(SCENARIO, 'GET /video/status never answered 500', statusBad.length === 0 && status.seen.every(([, s]) => s !== 0),
-      `${status.seen.length} requests, codes ${codes(status.seen)}`);
+      `${status.seen.length} requests, codes ${codes(status.seen)}${statusBad.length ? `; API said: ${stack.api.lines.find((l) => l.includes('unexpected error'))?.slice(0, 300)}` : ''}`);
     checks.check(SCENARIO, 'API and workers kept running (not restarted)', [stack.api, ...workers].every((p) => p.proc.exitCode === null && p.proc.signalCode === null),
       [stack.api, ...workers].filter((p) => p.proc.exitCode !== null || p.proc.signalCode !== null).map((p) => `${p.name} exited ${p.proc.exitCode ?? p.proc.signalCode}: ${p.lines.slice(-3).join(' | ')}`).join('; '));
     checks.check(SCENARIO, 'workers completed jobs after the restart', completedAfter > 0, `${completedAfter} completions after`);
