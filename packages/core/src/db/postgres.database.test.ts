@@ -34,4 +34,21 @@ describe('createPostgresDb', () => {
       await db.destroy();
     }
   });
+
+  it('survives Postgres terminating a connection that is checked out between queries', async () => {
+    const db = createPostgresDb(test.url, { logger: createLogger('error', { silent: true }) });
+    try {
+      // Between a query's answer and the connection's release, the pool does not listen to it:
+      // the moment a restart usually finds a busy API (node-postgres#2439).
+      await db.connection().execute(async (conn) => {
+        const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(conn);
+        await sql`select pg_terminate_backend(${rows[0].pid})`.execute(test.db);
+        await sleep(300);
+      });
+      await sleep(100);
+      expect((await sql<{ one: number }>`select 1 as one`.execute(db)).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await db.destroy();
+    }
+  });
 });

@@ -20,5 +20,9 @@ export function createPostgresDb(url: string, options: PostgresDbOptions = {}): 
     if (options.logger) options.logger.warn('idle database connection lost', { error: err });
     else process.emitWarning(`idle database connection lost: ${err.message}`);
   });
+  // A connection checked out when it dies emits 'error' on the client too, and the pool listens
+  // only to idle ones (node-postgres#2439): unhandled, a Postgres restart in the middle of a query
+  // crashes the process. The query itself already rejects with that error, so nothing more to do.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
