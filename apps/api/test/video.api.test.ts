@@ -1,5 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import request from 'supertest';
@@ -146,6 +147,33 @@ describe('POST /video/submit', () => {
     const res = await request(h.app({ maxUploadBytes: 100_000 })).post('/video/submit').attach('file', big, 'big.mp4');
     expectProblem(res, 413, /larger than the limit of 100000 bytes/);
     await expectNothingLeft(before);
+  });
+
+  it('answers 500 and keeps no object and no row when storage fails mid-upload', async () => {
+    const before = await snapshot();
+    // The real storage receives the first bytes, then the stream breaks, as a full disk would.
+    const storage = Object.create(h.storage, {
+      put: {
+        value: (key: string, body: Readable) => {
+          let seen = 0;
+          const breaking = new Transform({
+            transform(chunk: Buffer, _enc, cb) {
+              seen += chunk.length;
+              cb(seen > 64 * 1024 ? Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }) : null, chunk);
+            },
+          });
+          return h.storage.put(key, body.pipe(breaking));
+        },
+      },
+    });
+    const big = Buffer.concat([(await readFile(mp4)).subarray(0, 12), Buffer.alloc(300_000, 7)]);
+    const res = await request(h.app({ storage })).post('/video/submit').attach('file', big, 'clip.mp4');
+    expectProblem(res, 500, new RegExp(res.headers['x-request-id']));
+    expect(res.body.detail).not.toContain('ENOSPC');
+    await expectNothingLeft(before);
+    // list() hides temp files, so look at the disk too: no half-written file either.
+    const onDisk = await readdir(path.join(h.storageDir, 'video_jobs')).catch(() => [] as string[]);
+    expect(onDisk.filter((f) => f.endsWith('.partial'))).toEqual([]);
   });
 });
 
@@ -306,7 +334,6 @@ async function submitAndSettle(outcome: 'completed' | 'failed'): Promise<string>
   if (outcome === 'failed') {
     await h.jobs.fail(jobId, 'test-worker', 'no video stream');
   } else {
-    const { Readable } = await import('node:stream');
     await h.storage.put(resultsKey(jobId), Readable.from([JSON.stringify(STORED_RESULTS)]));
     await h.jobs.complete(jobId, 'test-worker', resultsKey(jobId));
   }

@@ -161,6 +161,29 @@ describe(JobWorker.name, () => {
     expect(await queue.size()).toBe(0);
   });
 
+  it('releases the job for retry, with no results object left, when its results cannot be written', async () => {
+    // The storage fails the results write halfway, as a full disk or an S3 outage would.
+    const failing = Object.create(storage) as LocalStorage;
+    failing.put = async (key, body) => {
+      if (key !== resultsKey(jobId)) return storage.put(key, body);
+      for await (const _ of body) break;
+      throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    };
+    const worker = new JobWorker({ jobs, queue, storage: failing, pipeline: new ScriptedPipeline(() => frames()), logger }, options());
+    const jobId = await submit();
+
+    expect(await worker.processJob(jobId)).toBe('released');
+    expect(await jobs.get(jobId)).toMatchObject({ status: 'pending', attempts: 1, output_path: null, locked_by: null });
+    expect(await storage.exists(resultsKey(jobId))).toBe(false);
+    expect(await queue.dequeue(10)).toBe(jobId);
+    expect(await readdir(path.join(storageDir, 'tmp'))).toEqual([]);
+
+    // Once storage is back, the retry completes the job.
+    const healthy = new JobWorker({ jobs, queue, storage, pipeline: new ScriptedPipeline(() => frames()), logger }, options());
+    expect(await healthy.processJob(jobId)).toBe('completed');
+    expect(JSON.parse(await text(resultsKey(jobId)))).toEqual(FRAMES);
+  });
+
   it('skips an id that is no longer pending (a duplicate delivery)', async () => {
     const pipeline = new ScriptedPipeline(() => frames());
     const worker = new JobWorker({ jobs, queue, storage, pipeline, logger }, options());
