@@ -9,25 +9,29 @@
  * The machine is shared: raw and yolo are measured alternately --rounds times; the ratio is given
  * both as best yolo / best raw and as the median of each round's ratio (neighbouring measurements
  * see similar load), with the load average, so a burst of someone else's work is visible.
- * Options: --video PATH  --rounds N (3)  --ocr-frames N (30)  --ocr-engines tesseract,paddle
+ *   - static text (a 2 s 720p video whose picture never changes): `yolo_ocr` with same-frame
+ *     reuse vs the same pipeline reading every frame, the speed-up (target >= 3x) and whether both
+ *     give the same text on every frame.
+ * Options: --video PATH  --rounds N (5; 0 skips the detector rounds)  --ocr-frames N (30)  --ocr-engines tesseract,paddle
+ *          --static-engine paddle  --static-seconds 2
  *          --threads N (ONNX Runtime intra-op)  --in-flight N  --decode-threads N  --spinning
  */
 'use strict';
 const os = require('node:os');
 const path = require('node:path');
 const fs = require('node:fs');
+const { arg, flag } = require('./lib/args');
+const { staticTextVideo } = require('./lib/videos');
 
 const repoRoot = path.resolve(__dirname, '..', '..');
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const num = (name) => (arg(name) === undefined ? undefined : Number(arg(name)));
 const video = path.resolve(arg('video', path.join(repoRoot, '..', 'shared', 'samples', 'chickens.mp4')));
 const rounds = num('rounds') ?? 5;
 const ocrFrames = num('ocr-frames') ?? 30;
 const ocrEngines = arg('ocr-engines', 'tesseract,paddle').split(',').filter(Boolean);
-const tuning = { threads: num('threads'), inFlight: num('in-flight'), decodeThreads: num('decode-threads'), spinning: process.argv.includes('--spinning') };
+const staticEngine = arg('static-engine', 'paddle');
+const staticSeconds = num('static-seconds') ?? 2;
+const tuning = { threads: num('threads'), inFlight: num('in-flight'), decodeThreads: num('decode-threads'), spinning: flag('spinning') };
 
 let pipeline;
 try {
@@ -81,28 +85,59 @@ async function rawInferenceFps(detector, inputs) {
   return { fps: inputs.length / seconds(t0), cpuMs: (1000 * cpuSince(c0).own) / inputs.length };
 }
 
-async function pipelineFps(service, pipelineId, maxFrames) {
+async function pipelineFps(service, pipelineId, maxFrames, file = video, onResult = () => undefined) {
   let n = 0;
   const c0 = cpuSeconds();
   const t0 = process.hrtime.bigint();
-  for await (const _ of service.runOnFile(video, { pipelineId, frameStride: 1, maxFrames })) n++;
-  const fps = n / seconds(t0);
+  for await (const r of service.runOnFile(file, { pipelineId, frameStride: 1, maxFrames })) {
+    n++;
+    onResult(r);
+  }
+  const elapsed = seconds(t0);
   const cpu = cpuSince(c0);
-  return { frames: n, fps, nodeCpuMs: (1000 * cpu.own) / n, ffmpegCpuMs: (1000 * cpu.children) / n };
+  return { frames: n, seconds: elapsed, fps: n / elapsed, nodeCpuMs: (1000 * cpu.own) / n, ffmpegCpuMs: (1000 * cpu.children) / n };
 }
 
-(async () => {
-  if (!fs.existsSync(video)) throw new Error(`sample video not found: ${video}`);
-  const frames = new FrameSource({ decodeThreads: tuning.decodeThreads });
-  const info = await frames.probe(video);
-  console.log(`video: ${path.basename(video)} ${info.width}x${info.height}, ${info.frameCount} frames, ${info.fps} fps`);
-  console.log(`model: ${path.basename(modelPath)}; cores: ${os.availableParallelism()}; tuning: ${JSON.stringify(tuning)}`);
-  console.log(`load average before: ${load()}`);
-  const detector = await YoloDetector.create({ modelPath, threads: tuning.threads, spinning: tuning.spinning });
+/**
+ * `yolo_ocr` on a video whose picture never changes, with same-frame reuse (the default) and with
+ * OCR on every frame, alternating twice; best time of each. Both must read the same text per frame.
+ */
+async function staticTextCase(frames, detector) {
+  const file = await staticTextVideo({ seconds: staticSeconds });
+  const ocr = await createOcr({ engine: staticEngine, threads: tuning.threads });
+  const runs = { reuse: [], every: [] };
+  const texts = { reuse: [], every: [] };
+  const services = {
+    reuse: new VideoFilePipelineService({ frames, detector, ocr, inFlight: tuning.inFlight }),
+    every: new VideoFilePipelineService({ frames, detector, ocr, inFlight: tuning.inFlight, sameFrame: false }),
+  };
+  const staticRounds = 2;
+  for (let round = 0; round < staticRounds; round++) {
+    for (const mode of ['every', 'reuse']) {
+      const read = [];
+      runs[mode].push(await pipelineFps(services[mode], 'yolo_ocr', null, file, (r) => read.push(r.result.text.map((l) => l.text).join(' | '))));
+      texts[mode] = read;
+    }
+  }
+  await ocr.close();
+  const best = (mode) => Math.min(...runs[mode].map((r) => r.seconds));
+  // PP-OCR's spaces between words come and go with the encoder's noise from frame to frame, so text
+  // is compared as the bench:ocr score compares it, without whitespace; exact matches are shown too.
+  const squeeze = (t) => t.replace(/\s+/g, '');
+  const same = texts.reuse.filter((t, i) => squeeze(t) === squeeze(texts.every[i])).length;
+  const exact = texts.reuse.filter((t, i) => t === texts.every[i]).length;
+  const n = texts.reuse.length;
+  console.log(`static text (${staticEngine}, ${n} frames of ${path.basename(file)}): OCR every frame ${f1(best('every'))} s, with reuse ${f1(best('reuse'))} s ` +
+    `= ${(best('every') / best('reuse')).toFixed(1)}x (target >= 3x); OCR calls ${services.reuse.stats.calls / staticRounds} vs ${services.every.stats.calls / staticRounds} per run`);
+  console.log(`  same text on ${same}/${n} frames ignoring whitespace, ${exact}/${n} exactly; read with reuse: "${texts.reuse[0]}"; ` +
+    `every frame: ${[...new Set(texts.every)].map((t) => `"${t}"`).join(', ')}`);
+}
+
+/** Raw inference vs the `yolo` pipeline, alternating for --rounds rounds. */
+async function detectorFps(detector, frames, info) {
   const inputs = await prepareInputs(detector, frames);
   const yoloOnly = new PipelineRegistry(PIPELINES.filter((p) => p.id === 'yolo'));
   const yoloService = new VideoFilePipelineService({ frames, detector, registry: yoloOnly, inFlight: tuning.inFlight });
-
   const raws = [];
   const yolos = [];
   const cpu = { raw: [], node: [], ffmpeg: [] };
@@ -127,7 +162,17 @@ async function pipelineFps(service, pipelineId, maxFrames) {
     `CPU per frame (median): raw inference ${f1(median(cpu.raw))} ms; yolo pipeline ${f1(median(cpu.node) + median(cpu.ffmpeg))} ms ` +
       `= node ${f1(median(cpu.node))} (inference, letterbox, NMS) + ffmpeg ${f1(median(cpu.ffmpeg))} (decode + scale)`,
   );
+}
 
+(async () => {
+  if (!fs.existsSync(video)) throw new Error(`sample video not found: ${video}`);
+  const frames = new FrameSource({ decodeThreads: tuning.decodeThreads });
+  const info = await frames.probe(video);
+  console.log(`video: ${path.basename(video)} ${info.width}x${info.height}, ${info.frameCount} frames, ${info.fps} fps`);
+  console.log(`model: ${path.basename(modelPath)}; cores: ${os.availableParallelism()}; tuning: ${JSON.stringify(tuning)}`);
+  console.log(`load average before: ${load()}`);
+  const detector = await YoloDetector.create({ modelPath, threads: tuning.threads, spinning: tuning.spinning });
+  if (rounds > 0) await detectorFps(detector, frames, info);
   for (const engine of ocrEngines) {
     let ocr;
     try {
@@ -145,6 +190,7 @@ async function pipelineFps(service, pipelineId, maxFrames) {
     );
     await ocr.close();
   }
+  await staticTextCase(frames, detector);
   await detector.close();
   console.log(`load average after: ${load()}`);
 })().catch((err) => {

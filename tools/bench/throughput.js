@@ -20,24 +20,10 @@ const { testVideo } = require('./lib/videos');
 const jobs = numberArg('jobs', 200);
 const workerCounts = arg('workers', '1,2,4').split(',').map(Number);
 
-async function submitAll(stack, video, n, clients = 8) {
-  const ids = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (next < n) {
-        next++;
-        ids.push(await stack.submit(video, { pipeline_id: 'yolo', max_frames: 1 }));
-      }
-    }),
-  );
-  return ids;
-}
-
 async function runWith(stack, video, count) {
   const workers = await Promise.all(Array.from({ length: count }, () => stack.startWorker()));
   const hubs = workers.map(eventHub);
-  const ids = await submitAll(stack, video, jobs);
+  const ids = await stack.submitMany(video, { pipeline_id: 'yolo', max_frames: 1 }, jobs, 8);
   const rows = await stack.waitForFinal(ids, 15 * 60_000);
   const { rows: [span] } = await stack.pool.query(
     'SELECT extract(epoch FROM max(updated_at) - min(created_at)) AS seconds FROM jobs WHERE job_id = ANY($1)',

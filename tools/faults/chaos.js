@@ -12,20 +12,6 @@ const SCENARIO = 'chaos: SIGKILL workers';
 // several kills and most kills land on a running job.
 const PARAMS = { ...JOB_PARAMS, max_frames: 15 };
 
-async function submitAll(stack, video, n, clients = 4) {
-  const ids = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (next < n) {
-        next++;
-        ids.push(await stack.submit(video, PARAMS));
-      }
-    }),
-  );
-  return ids;
-}
-
 async function chaosScenario({ redis, video, checks, jobs = 100 }) {
   // A job can be hit by more than one kill; MAX_ATTEMPTS 10 keeps "every job completes" about the
   // lifecycle, not about the dice. (The reaper failing a job after MAX_ATTEMPTS is tested in core.)
@@ -48,7 +34,7 @@ async function chaosScenario({ redis, video, checks, jobs = 100 }) {
         await stack.startWorker();
       }
     })();
-    const ids = await submitAll(stack, video, jobs);
+    const ids = await stack.submitMany(video, PARAMS, jobs, 4);
     const audit = await auditJobs(stack, ids, { timeoutMs: 150_000 });
     done = true;
     await chaos;

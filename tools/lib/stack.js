@@ -177,6 +177,21 @@ async function startStack(options = {}) {
       return body.job_id;
     },
 
+    /** Submits `n` jobs from `clients` concurrent clients; the ids in the order the 202s arrived. */
+    async submitMany(file, params, n, clients) {
+      const ids = [];
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: clients }, async () => {
+          while (next < n) {
+            next++;
+            ids.push(await this.submit(file, params));
+          }
+        }),
+      );
+      return ids;
+    },
+
     async status(jobId) {
       return (await fetch(`${this.baseUrl}/video/status/${jobId}`)).json();
     },

@@ -77,6 +77,34 @@ function moovAtEndVideo() {
   );
 }
 
+/**
+ * A video whose picture never changes: ../shared/samples/cars.jpg at 1280x720 with a two-line
+ * caption, held for `seconds` at 30 fps. Text that stays on screen, as in a news ticker or a
+ * parked camera's overlay, is what same-frame OCR reuse is for.
+ */
+async function staticTextVideo({ seconds = 2, lines = ['PARKING LEVEL 2', 'EXIT B 14:05'] } = {}) {
+  const sharp = require(require.resolve('sharp', { paths: [path.join(root, 'packages', 'pipeline')] }));
+  const photo = path.join(root, '..', 'shared', 'samples', 'cars.jpg');
+  const tag = require('node:crypto').createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 8);
+  return cached(`static-text-${seconds}s-${tag}.mp4`, async (tmp) => {
+    const caption = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="1280" height="720">' +
+        '<rect x="60" y="500" width="760" height="190" fill="black" fill-opacity="0.75"/>' +
+        '<g font-family="DejaVu Sans, sans-serif" font-size="64" font-weight="bold" fill="white">' +
+        lines.map((l, i) => `<text x="90" y="${575 + i * 85}">${l}</text>`).join('') +
+        '</g></svg>',
+    );
+    const png = `${tmp}.png`;
+    try {
+      await sharp(photo).resize(1280, 720, { fit: 'cover' }).composite([{ input: caption }]).png().toFile(png);
+      await ffmpeg(['-loop', '1', '-framerate', '30', '-i', png, '-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast',
+        '-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-f', 'mp4', tmp]);
+    } finally {
+      fs.rmSync(png, { force: true });
+    }
+  });
+}
+
 /** A one-frame PNG. */
 function pngImage() {
   return cached('frame.png', (tmp) =>
@@ -84,4 +112,4 @@ function pngImage() {
   );
 }
 
-module.exports = { ffmpegPath, ffmpeg, testVideo, paddedVideo, audioOnlyMp4, moovAtEndVideo, pngImage, cacheDir };
+module.exports = { ffmpegPath, ffmpeg, testVideo, staticTextVideo, paddedVideo, audioOnlyMp4, moovAtEndVideo, pngImage, cacheDir };
