@@ -135,7 +135,7 @@ export class VideoJobsClient {
     } catch (err) {
       // a write stream opens its file lazily: wait for it to close, or a download that broke at once
       // lets that open land after the rm and leaves the .part file behind
-      if (!out.closed) await new Promise((resolve) => out.once('close', resolve));
+      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
       await fs.promises.rm(tmp, { force: true });
       // a local file error (EACCES, ENOSPC) stays what it is; anything else broke the download
       throw (err as NodeJS.ErrnoException).syscall ? err : toNetworkError(err, `downloading results of ${jobId}`);

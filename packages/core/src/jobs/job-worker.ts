@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline as pipeStreams } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'winston';
 import { NotFoundError, UnsupportedMediaError } from '../errors';
 import type { JobQueue } from '../queue/job-queue';
 import { inputKey, resultsKey, type ObjectStorage } from '../storage/object-storage';
+import { writeFileFrom } from '../storage/write-file';
 import type { JobRepository } from './job.repository';
 import type { JobRow } from './job.table';
 import type { JobWorkerOptions } from './job-worker.options';
@@ -152,7 +151,7 @@ export class JobWorker {
     const workerId = this.options.workerId;
     try {
       await mkdir(this.options.tmpDir, { recursive: true });
-      await pipeStreams(await storage.get(job.input_path), createWriteStream(tmpFile), { signal });
+      await writeFileFrom(await storage.get(job.input_path), tmpFile, { signal });
       const frames = pipeline.runOnFile(
         tmpFile,
         { pipelineId: job.pipeline_id, frameStride: job.frame_stride, maxFrames: job.max_frames },

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { access, constants, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { NotFoundError } from '../errors';
 import type { Logger } from '../logger';
 import { reportCleanupFailure } from './cleanup-failure';
 import type { ObjectStorage } from './object-storage';
 import { assertValidKey } from './storage-key';
+import { writeFileFrom } from './write-file';
 
 /** Temp files sit beside their target as `.<name>.<hex>.partial`; list() never shows them. */
 const TEMP_FILE = /^\..+\.[0-9a-f]{16}\.partial$/;
@@ -33,10 +32,9 @@ export class LocalStorage implements ObjectStorage {
     const file = this.pathOf(key);
     await mkdir(path.dirname(file), { recursive: true });
     const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(8).toString('hex')}.partial`);
-    // flush: fsync before close, so the renamed file has its data even after a power cut.
-    const out = createWriteStream(temp, { flags: 'wx', flush: true });
+    let bytes: number;
     try {
-      await pipeline(body, out);
+      bytes = await writeFileFrom(body, temp, { flags: 'wx', flush: true });
       await rename(temp, file);
     } catch (err) {
       await unlink(temp).catch((cleanupErr: NodeJS.ErrnoException) => {
@@ -44,7 +42,7 @@ export class LocalStorage implements ObjectStorage {
       });
       throw err;
     }
-    return { bytes: out.bytesWritten };
+    return { bytes };
   }
 
   async get(key: string): Promise<Readable> {

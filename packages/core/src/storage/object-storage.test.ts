@@ -251,6 +251,15 @@ describe.each(backends)('%s', (name, open) => {
       await expect(storage.put('tmpcheck/x.mp4', failingStream(3 * MiB, new Error('cut off')))).rejects.toThrow('cut off');
       expect(await readdir(path.join(root, 'tmpcheck'))).toEqual([]);
     });
+
+    it('leaves no temp file behind when the source fails before its first byte', async () => {
+      const root = (storage as unknown as { root: string }).root;
+      for (let i = 0; i < 10; i++) {
+        await expect(storage.put(`tmpearly/${i}.mp4`, failingStream(0, new Error('cut off')))).rejects.toThrow('cut off');
+      }
+      await sleep(20);
+      expect(await readdir(path.join(root, 'tmpearly'))).toEqual([]);
+    });
   } else {
     it('aborts the multipart upload of a failed stream', async () => {
       sentCommands.length = 0;
