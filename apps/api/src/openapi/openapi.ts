@@ -32,7 +32,10 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
       'Upload an MP4, get a job id at once, poll its status, and fetch per-frame results (YOLO detections and OCR text) when it is done.',
   },
   components: {
-    securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Needed when the server sets API_KEYS' } },
+    securitySchemes: {
+      apiKey: { type: 'http', scheme: 'bearer', description: 'Needed when the server sets API_KEYS: `Authorization: Bearer <key>`' },
+      apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'The same key as `X-API-Key: <key>`' },
+    },
     schemas: {
       Problem: {
         type: 'object',
@@ -113,7 +116,7 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
       },
     },
   },
-  security: [{ apiKey: [] }, {}],
+  security: [{ apiKey: [] }, { apiKeyHeader: [] }, {}],
   paths: {
     '/video/submit': {
       post: {
