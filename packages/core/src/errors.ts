@@ -26,3 +26,14 @@ export class UnauthorizedError extends AppError {}
 
 /** A storage key that could escape the storage root or is otherwise unusable. */
 export class InvalidKeyError extends AppError {}
+
+/** A byte range that starts past the end of the object (or an empty object). HTTP 416. */
+export class RangeNotSatisfiableError extends AppError {
+  constructor(
+    message: string,
+    /** The object's size, for a `Content-Range: bytes *\/<size>` answer. */
+    readonly size: number,
+  ) {
+    super(message);
+  }
+}

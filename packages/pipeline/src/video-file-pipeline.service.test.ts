@@ -61,7 +61,7 @@ afterAll(async () => {
 
 describe(VideoFilePipelineService.name, () => {
   it('lists the registered pipelines', () => {
-    expect(service.pipelineIds()).toEqual(['yolo_ocr', 'yolo', 'ocr']);
+    expect(service.pipelineIds()).toEqual(['yolo_ocr', 'yolo', 'ocr', 'yolo_track']);
   });
 
   describe('frame selection', () => {
@@ -115,6 +115,18 @@ describe(VideoFilePipelineService.name, () => {
         expect(line.confidence).toBeLessThanOrEqual(1);
         expect(contains(line.box, ink, 4)).toBe(true);
       }
+    });
+
+    it('yolo_track: the detections of yolo, each with a track_id after box, the same id on each frame of a still scene', async () => {
+      const plain = await run(video.people, { pipelineId: 'yolo' });
+      const tracked = await run(video.people, { pipelineId: 'yolo_track' });
+      const strip = (r: FrameResult) => (r.result.detections as Array<Detection & { track_id?: number }>).map(({ track_id: _, ...d }) => d);
+      expect(tracked.map(strip)).toEqual(plain.map(strip));
+      const ids = tracked.map((r) => (r.result.detections as Array<Detection & { track_id: number }>).map((d) => d.track_id));
+      for (const r of tracked) for (const d of r.result.detections as Detection[]) expect(Object.keys(d)).toEqual(['label', 'class_id', 'confidence', 'box', 'track_id']);
+      expect(new Set(ids[0]).size).toBe(ids[0].length);
+      expect(ids[1]).toEqual(ids[0]);
+      expect(ids[2]).toEqual(ids[0]);
     });
 
     it('ocr: {timestamp_ms, text} only', async () => {

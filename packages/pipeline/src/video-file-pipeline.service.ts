@@ -5,6 +5,8 @@ import type { VideoInfo } from './media/probe';
 import { OcrWithReuse, type OcrReuseStats } from './ocr/ocr-reuse';
 import type { SameFrameOptions } from './ocr/same-frame';
 import { PipelineRegistry, type PipelineDefinition } from './pipeline-registry';
+import { addTrackIds } from './tracking/add-track-ids';
+import type { ByteTrackerOptions } from './tracking/byte-tracker';
 import { buildResult, formatDetections, formatText, type Scale } from './result-format';
 import type { Detector, Frame, Ocr } from './types';
 
@@ -32,6 +34,8 @@ export interface VideoFilePipelineServiceDeps {
   inFlight?: number;
   /** Same-frame text reuse for OCR; false turns it off. */
   sameFrame?: SameFrameOptions | false;
+  /** For pipelines with the `track` stage (TRACK_MAX_MISSED_FRAMES and tuning). */
+  tracking?: ByteTrackerOptions;
 }
 
 export interface PipelineServiceStats extends OcrReuseStats {
@@ -76,7 +80,9 @@ export class VideoFilePipelineService {
       throw new ValidationError(`max_frames must be an integer >= 1, got ${params.maxFrames}`);
     }
     if (this.closing) throw new Error('pipeline service is closed');
-    return this.run(path, def, params, signal);
+    const results = this.run(path, def, params, signal);
+    // Tracking needs frames in order, so it runs on the ordered results, after the parallel part.
+    return def.stages.includes('track') ? addTrackIds(results, this.deps.tracking) : results;
   }
 
   private async *run(path: string, def: PipelineDefinition, params: PipelineRunParams, signal?: AbortSignal): AsyncGenerator<FrameResult> {
