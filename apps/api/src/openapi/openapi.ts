@@ -71,7 +71,13 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
         type: 'object',
         required: ['label', 'class_id', 'confidence', 'box'],
         additionalProperties: false,
-        properties: { label: { type: 'string' }, class_id: { type: 'integer' }, confidence: { type: 'number' }, box },
+        properties: {
+          label: { type: 'string' },
+          class_id: { type: 'integer' },
+          confidence: { type: 'number' },
+          box,
+          track_id: { type: 'integer', minimum: 1, description: 'yolo_track and yolo_ocr: the same id for the same object across the sampled frames of a job; never reused within a job' },
+        },
       },
       TextLine: {
         type: 'object',
@@ -89,7 +95,7 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
             type: 'object',
             required: ['timestamp_ms'],
             additionalProperties: false,
-            description: 'yolo_ocr: detections and text; yolo: detections; ocr: text',
+            description: 'yolo_ocr: detections (with track_id) and text; yolo: detections; yolo_track: detections with track_id; ocr: text',
             properties: {
               timestamp_ms: { type: 'number' },
               detections: { type: 'array', items: { $ref: '#/components/schemas/Detection' } },
