@@ -24,6 +24,7 @@ const schema = z
     MIN_CONFIDENCE: z.coerce.number().gt(0).lt(1).default(0.35),
     OCR_ENGINE: z.enum(['paddle', 'tesseract']).default('paddle'),
     OCR_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).optional(),
+    TRACK_MAX_MISSED_FRAMES: int(30, 0).pipe(z.number().max(10_000)),
     MAX_UPLOAD_BYTES: int(2 * 1024 ** 3),
     API_KEYS: optionalString,
     WORKER_ID: optionalString,
