@@ -16,6 +16,7 @@ import { ObjectStorageEngine } from '../upload/object-storage.engine';
 import type { ApiMetrics } from '../http/metrics';
 import { replay, parseIdempotencyKey, requestHash } from './idempotency';
 import { encodeCursor, parseListParams } from './job-list';
+import { inputRoute } from './input.route';
 import { parseSubmitParams, type SubmitParams } from './submit-params';
 
 export interface VideoRoutesDeps {
@@ -161,6 +162,8 @@ export function videoRoutes(deps: VideoRoutesDeps): Router {
     await pipeStreams(body, res, { end: false });
     res.end(tail);
   });
+
+  router.get('/input/:job_id', inputRoute(storage, visibleJob));
 
   return router;
 }
