@@ -6,6 +6,7 @@ import { UnsupportedMediaError, ValidationError } from '@video-jobs/core/errors'
 import { YoloDetector } from './detector/yolo-detector';
 import { FrameSource } from './media/frame-source';
 import { TesseractOcr } from './ocr/tesseract-ocr';
+import { PIPELINES } from './pipeline-registry';
 import { createPipelineService } from './pipeline-service.factory';
 import {
   inkBox,
@@ -95,13 +96,21 @@ describe(VideoFilePipelineService.name, () => {
       }
     });
 
-    it('yolo maps boxes from the decoder-shrunk frame back to the same place yolo_ocr finds them at full size', async () => {
-      const [small] = await run(video.people, { pipelineId: 'yolo', maxFrames: 1 });
-      const [full] = await run(video.people, { pipelineId: 'yolo_ocr', maxFrames: 1 });
-      const best = (r: FrameResult) => (r.result.detections as Detection[])[0];
-      expect(best(small).label).toBe(best(full).label);
-      best(small).box.forEach((v, i) => expect(Math.abs(v - best(full).box[i])).toBeLessThan(768 * 0.03));
-    });
+    it('gives identical detections, byte for byte, on the same frames in every detecting pipeline', async () => {
+      const detecting = PIPELINES.filter((d) => d.stages.includes('detect')).map((d) => d.id);
+      expect(detecting.length).toBeGreaterThanOrEqual(2);
+      // A tracking pipeline adds track_id to each detection; the detections themselves must match.
+      const detectionsOf = (results: FrameResult[]) =>
+        JSON.stringify(results.map((r) => [r.frame_index, (r.result.detections as Array<Record<string, unknown>>).map(({ track_id: _, ...d }) => d)]));
+      for (const file of [video.people, samplePath('chickens.mp4')]) {
+        const params = { frameStride: 40, maxFrames: 3 };
+        const byPipeline = new Map<string, string>();
+        for (const pipelineId of detecting) byPipeline.set(pipelineId, detectionsOf(await run(file, { ...params, pipelineId })));
+        const [first, ...rest] = [...byPipeline.values()];
+        expect(JSON.parse(first).flatMap(([, d]: [number, unknown[]]) => d).length).toBeGreaterThan(0);
+        for (const other of rest) expect(other).toBe(first);
+      }
+    }, 120_000);
 
     it('yolo_ocr reads the text drawn into the video, with its box around it', async () => {
       const ink = inkBox(await makeTextImage({ text: 'EXIT 42 WEST', width: 640, height: 360 }))!;
