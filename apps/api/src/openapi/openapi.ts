@@ -183,6 +183,41 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
         },
       },
     },
+    '/video/input/{job_id}': {
+      get: {
+        summary: 'Get the uploaded video, whole or one byte range (for players that seek)',
+        operationId: 'getJobInput',
+        parameters: [
+          jobIdParam,
+          {
+            name: 'Range',
+            in: 'header',
+            required: false,
+            description: 'One byte range: `bytes=0-1023`, `bytes=1024-` or `bytes=-500` (the last 500). Several ranges or a malformed value get the whole file.',
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The whole upload',
+            headers: { 'Accept-Ranges': { schema: { type: 'string', const: 'bytes' } } },
+            content: { 'video/mp4': { schema: { type: 'string', contentMediaType: 'video/mp4' } } },
+          },
+          '206': {
+            description: 'The bytes of the range',
+            headers: { 'Content-Range': { schema: { type: 'string' }, description: 'bytes <start>-<end>/<size>' } },
+            content: { 'video/mp4': { schema: { type: 'string', contentMediaType: 'video/mp4' } } },
+          },
+          '401': problemResponse('Missing or wrong API key'),
+          '404': problemResponse('Unknown job, a job of another key, or an input no longer stored (retention)'),
+          '416': {
+            ...problemResponse('The range starts at or past the end of the file'),
+            headers: { 'Content-Range': { schema: { type: 'string' }, description: 'bytes */<size>' } },
+          },
+          '503': problemResponse('The database cannot be reached right now (a restart); retry after Retry-After seconds'),
+        },
+      },
+    },
     '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'The process is alive' } } } },
     '/readyz': {
       get: {
