@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'winston';
 import { NotFoundError, UnsupportedMediaError } from '../errors';
 import type { JobQueue } from '../queue/job-queue';
-import { inputKey, resultsKey, type ObjectStorage } from '../storage/object-storage';
+import { inputKey, resultsIndexKey, resultsKey, type ObjectStorage } from '../storage/object-storage';
 import { writeFileFrom } from '../storage/write-file';
 import type { JobRepository } from './job.repository';
 import type { JobRow } from './job.table';
 import type { JobWorkerOptions } from './job-worker.options';
 import { requeueMissing } from './pending-requeue';
+import { ResultsIndexBuilder } from './results-index';
 import { resultsJsonStream } from './results-json';
 import { ProgressWatchdog, StallError } from './progress-watchdog';
 import type { FrameResult, VideoPipeline } from './video-pipeline';
@@ -168,7 +170,10 @@ export class JobWorker {
         job.frame_stride,
       );
       const key = resultsKey(job.job_id);
-      await storage.put(key, resultsJsonStream(frames));
+      const index = new ResultsIndexBuilder();
+      await storage.put(key, resultsJsonStream(frames, index));
+      // The index is written before completing, so every completed job has one (paged results).
+      await storage.put(resultsIndexKey(job.job_id), Readable.from([index.toBuffer()]));
       if (signal.aborted) return this.afterStop(job, signal.reason as StopReason, log);
       // Results are deterministic, so a worker that lost its lease and still wrote them wrote the
       // same bytes the new owner will; only the database decides who completes.
