@@ -39,8 +39,8 @@ type SummaryColumn = 'scenario' | 'cases' | 'submitted' | 'completed' | 'failedA
 /** An error's stack, and its cause's, for the check that says a scenario did not run to the end. */
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  const cause = err.cause instanceof Error ? err.cause.stack : err.cause;
-  return `${err.stack ?? String(err)}${cause ? `\ncaused by: ${String(cause)}` : ''}`;
+  const cause = err.cause instanceof Error ? err.cause.stack : err.cause === undefined ? undefined : JSON.stringify(err.cause);
+  return `${err.stack ?? String(err)}${cause ? `\ncaused by: ${cause}` : ''}`;
 }
 
 async function main() {

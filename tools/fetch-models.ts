@@ -66,10 +66,11 @@ async function fetchModel({ file, sha256, url }: Model): Promise<void> {
     await fs.promises.rename(tmp, dest);
     console.log(`models: ${file} ready (from ${source}, sha256 ok)`);
   } catch (caught) {
-    const err = caught as Error & { cause?: { message?: string } };
+    const err = caught as Error;
+    const cause = err.cause instanceof Error ? err.cause.message : err.cause === undefined ? '' : JSON.stringify(err.cause);
     await fs.promises.rm(tmp, { force: true });
     throw new Error(
-      `could not fetch ${file} from ${source ?? url}: ${err.message}${err.cause ? ` (${err.cause.message ?? err.cause})` : ''}\n` +
+      `could not fetch ${file} from ${source ?? url}: ${err.message}${cause ? ` (${cause})` : ''}\n` +
         `  Put a copy with sha256 ${sha256} at ${dest} (or at ${shared}) and run again.`,
     );
   }

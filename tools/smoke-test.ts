@@ -59,10 +59,12 @@ async function main() {
     console.log(`smoke test passed: job ${job_id} completed, ${birds.length} bird detections over ${indexes.length} frames`);
   } finally {
     api.kill('SIGTERM');
-    const { code } = await exited;
+    await exited;
     fs.rmSync(dataDir, { recursive: true, force: true });
-    if (code !== 0) throw new Error(`the API exited with ${code} after SIGTERM`);
   }
+  // After the finally, so a failed check above is the error reported, not the exit code.
+  const { code } = await exited;
+  if (code !== 0) throw new Error(`the API exited with ${code} after SIGTERM`);
 }
 
 main().catch((err: Error) => {

@@ -128,7 +128,7 @@ function download(url: string, stallMs: number): Promise<{ status: number; bytes
   return new Promise((resolve, reject) => {
     http.get(url, (res) => {
       let bytes = 0;
-      res.on('data', (d) => (bytes += d.length));
+      res.on('data', (d: Buffer) => (bytes += d.length));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
       res.on('error', reject);
       if (stallMs > 0) {

@@ -202,7 +202,7 @@ void (async () => {
   await staticTextCase(frames, detector);
   await detector.close();
   console.log(`load average after: ${load()}`);
-})().catch((err) => {
+})().catch((err: Error) => {
   console.error(`bench:pipeline failed: ${err.stack || err.message}`);
   process.exit(1);
 });

@@ -35,7 +35,7 @@ export interface Case {
 const FTYP = Buffer.from('000000186674797069736f6d0000020069736f6d6d703431', 'hex');
 
 export const uploadCases: Case[] = [
-  { name: 'zero-byte file', expect: [400], form: (f: CaseFiles) => [{ name: 'file', filename: 'empty.mp4', data: Buffer.alloc(0) }] },
+  { name: 'zero-byte file', expect: [400], form: () => [{ name: 'file', filename: 'empty.mp4', data: Buffer.alloc(0) }] },
   { name: 'random bytes', expect: [400], form: () => [{ name: 'file', filename: 'noise.mp4', data: randomBytes(64 * 1024) }] },
   { name: 'PNG named .mp4', expect: [400], form: (f: CaseFiles) => [{ name: 'file', filename: 'frame.mp4', data: f.png }] },
   { name: '"ftyp" header + garbage', expect: [202], job: 'failed', form: () => [{ name: 'file', filename: 'g.mp4', data: Buffer.concat([FTYP, randomBytes(64 * 1024)]) }] },

@@ -32,6 +32,14 @@ export interface StackProcess {
 
 export type Env = Record<string, string | undefined>;
 
+/** GET /video/results as the tools and system tests read it (which keys a frame has depends on the pipeline). */
+export interface ResultsBody {
+  results: {
+    frame_index: number;
+    result: { timestamp_ms?: number; detections?: { label: string; track_id?: number }[]; text?: { text: string }[] };
+  }[];
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer().listen(0, '127.0.0.1', () => {
@@ -222,8 +230,8 @@ export async function startStack(options: StackOptions = {}) {
       return (await fetch(`${this.baseUrl}/video/status/${jobId}`)).json() as Promise<{ status: string; error_message?: string }>;
     },
 
-    async results(jobId: string): Promise<{ results: { frame_index: number; result: unknown }[] }> {
-      return (await fetch(`${this.baseUrl}/video/results/${jobId}`)).json() as Promise<{ results: { frame_index: number; result: unknown }[] }>;
+    async results(jobId: string): Promise<ResultsBody> {
+      return (await fetch(`${this.baseUrl}/video/results/${jobId}`)).json() as Promise<ResultsBody>;
     },
 
     /** Polls the database (not the API, which may be down) until every job is in a final state. */

@@ -59,8 +59,8 @@ export function loadVocabulary(file = DEFAULT_VOCABULARY): Vocabulary {
     return { name: String(p.name), pattern: compile(p.pattern, `phase name ${String(p.name)}`) };
   });
   const allow = (doc.allow || []).map((a, i) => {
-    need(a && a.path && a.term && a.reason, `allow[${i}] needs path, term and reason`);
-    return { path: String(a.path), term: String(a.term), contains: a.contains === undefined ? undefined : String(a.contains) };
+    need(a && typeof a.path === 'string' && typeof a.term === 'string' && a.reason, `allow[${i}] needs path, term and reason`);
+    return { path: a.path, term: a.term, contains: a.contains === undefined ? undefined : typeof a.contains === 'string' ? a.contains : JSON.stringify(a.contains) };
   });
   return {
     file: path.resolve(file),

@@ -82,7 +82,9 @@ export async function jobResults(id: string): Promise<{ body: Results; text: str
 /** Pipeline ids as the API's OpenAPI document lists them (the submit form's choices). */
 export async function pipelineIds(): Promise<{ ids: string[]; fallback: string }> {
   try {
-    const doc = await (await fetch('/openapi.json')).json();
+    const doc = (await (await fetch('/openapi.json')).json()) as {
+      paths: Record<string, { post: { parameters: unknown } }>;
+    };
     const params = doc.paths['/video/submit'].post.parameters as { name: string; schema: { enum?: string[]; default?: string } }[];
     const p = params.find((x) => x.name === 'pipeline_id');
     if (p?.schema.enum?.length) return { ids: p.schema.enum, fallback: p.schema.default ?? p.schema.enum[0] };
@@ -92,7 +94,7 @@ export async function pipelineIds(): Promise<{ ids: string[]; fallback: string }
   return { ids: ['yolo_ocr', 'yolo', 'ocr'], fallback: 'yolo_ocr' };
 }
 
-export interface SubmitParams { pipeline_id: string; frame_stride?: string; max_frames?: string }
+export type SubmitParams = { pipeline_id: string; frame_stride?: string; max_frames?: string };
 
 /**
  * POST /video/submit through XMLHttpRequest, the one browser API that reports upload progress.

@@ -48,7 +48,7 @@ export function jobsView(root: HTMLElement): View {
       const first = await listJobs(null);
       const seen = new Set(first.jobs.map((j) => j.job_id));
       // Older pages already shown keep their place; their unfinished jobs are asked one by one.
-      const older = await Promise.all(jobs.filter((j) => !seen.has(j.job_id)).map((j) => (active(j) ? jobStatus(j.job_id) : j)));
+      const older = await Promise.all(jobs.filter((j) => !seen.has(j.job_id)).map((j) => (active(j) ? jobStatus(j.job_id) : Promise.resolve(j))));
       if (closed) return;
       jobs = [...first.jobs, ...older];
       if (older.length === 0) cursor = first.next_cursor;
@@ -134,7 +134,9 @@ function submitForm(onSubmitted: (job: Job) => void): HTMLElement {
     progress,
     message,
   );
-  form.addEventListener('submit', async (e) => {
+  // The listener itself returns nothing; the upload runs on and reports through `message`.
+  form.addEventListener('submit', (e) => void submit(e));
+  async function submit(e: SubmitEvent): Promise<void> {
     e.preventDefault();
     const chosen = file.files?.[0];
     if (!chosen) return;
@@ -158,6 +160,6 @@ function submitForm(onSubmitted: (job: Job) => void): HTMLElement {
       button.disabled = false;
       progress.hidden = true;
     }
-  });
+  }
   return form;
 }

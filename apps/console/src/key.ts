@@ -55,7 +55,7 @@ export function wireKeyButton(): void {
 export function answerWorkerKeyRequests(): void {
   if (!('serviceWorker' in navigator)) return;
   navigator.serviceWorker.addEventListener('message', (e: MessageEvent) => {
-    if (e.data?.type === 'api-key?' && e.ports[0]) e.ports[0].postMessage(keyStore.get());
+    if ((e.data as { type?: string } | null)?.type === 'api-key?' && e.ports[0]) e.ports[0].postMessage(keyStore.get());
   });
   navigator.serviceWorker.startMessages();
 }

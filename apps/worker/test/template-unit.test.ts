@@ -3,10 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeTempDir, makeTestVideo } from '../../../packages/pipeline/src/test-support';
+import { startStack, type Stack } from '../../../tools/lib/stack';
 import { applyEnvCommand, parseUnit, serviceStart } from './systemd-unit';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startStack } = require('../../../tools/lib/stack');
 
 jest.setTimeout(180_000);
 
@@ -55,7 +53,7 @@ describe('deploy/video-jobs-worker@.service', () => {
 });
 
 describe('three workers started as the template unit starts them', () => {
-  let stack: any;
+  let stack: Stack;
   let tmp: { dir: string; remove: () => Promise<void> };
   const workers: Array<{ instance: string; port: number; proc: ChildProcess; output: string[] }> = [];
 
@@ -92,8 +90,8 @@ describe('three workers started as the template unit starts them', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output: string[] = [];
-    proc.stdout!.on('data', (b: Buffer) => output.push(...b.toString().split('\n').filter(Boolean)));
-    proc.stderr!.on('data', (b: Buffer) => output.push(...b.toString().split('\n').filter(Boolean)));
+    proc.stdout.on('data', (b: Buffer) => output.push(...b.toString().split('\n').filter(Boolean)));
+    proc.stderr.on('data', (b: Buffer) => output.push(...b.toString().split('\n').filter(Boolean)));
     const worker = { instance, port: Number(`946${instance}`), proc, output };
     workers.push(worker);
     return worker;
@@ -129,8 +127,8 @@ describe('three workers started as the template unit starts them', () => {
     for (let i = 0; i < 6; i++) ids.push(await stack.submit(video, { pipeline_id: 'yolo' }));
     const rows = await stack.waitForFinal(ids, 120_000);
 
-    expect(rows.map((r: any) => [r.status, r.attempts])).toEqual(ids.map(() => ['completed', 1]));
-    const byWorker = new Map<string, number>();
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual(ids.map(() => ['completed', 1]));
+    const byWorker = new Map<string | null, number>();
     for (const r of rows) byWorker.set(r.locked_by, (byWorker.get(r.locked_by) ?? 0) + 1);
     expect([...byWorker.keys()].sort()).toEqual([`${hostname}-1`, `${hostname}-2`, `${hostname}-3`]);
 

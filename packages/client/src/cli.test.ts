@@ -175,7 +175,7 @@ describe('video-jobs CLI', () => {
       [['--url', 'localhost:8080', 'status', 'x']],
     ])('%j', async (argv) => {
       const f = service();
-      const r = await cli(argv as string[], f);
+      const r = await cli(argv, f);
       expect(r.code).toBe(EXIT.USAGE);
       expect(r.err).not.toBe('');
       expect(f.seen).toHaveLength(0);

@@ -85,7 +85,7 @@ export class VideoJobsClient {
     if (options.pipelineId !== undefined) query.set('pipeline_id', options.pipelineId);
     if (options.frameStride !== undefined) query.set('frame_stride', String(options.frameStride));
     if (options.maxFrames !== undefined) query.set('max_frames', String(options.maxFrames));
-    const qs = query.size > 0 ? `?${query}` : '';
+    const qs = query.size > 0 ? `?${query.toString()}` : '';
 
     let init: RequestInit;
     if (typeof input === 'string' || input instanceof Blob) {
@@ -96,7 +96,7 @@ export class VideoJobsClient {
       init = { method: 'POST', body: form };
     } else {
       const mp = multipartFileBody('file', options.filename ?? 'video.mp4', 'video/mp4', input);
-      init = { method: 'POST', body: mp.body, headers: { 'content-type': mp.contentType }, duplex: 'half' } as RequestInit;
+      init = { method: 'POST', body: mp.body, headers: { 'content-type': mp.contentType }, duplex: 'half' };
     }
     const res = await this.request(`/video/submit${qs}`, { ...init, signal: options.signal });
     const body = await this.json<SubmitResponse>(res);

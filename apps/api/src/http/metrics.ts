@@ -25,7 +25,8 @@ export function createApiMetrics(registry: Registry): ApiMetrics {
   const middleware: RequestHandler = (req, res, next) => {
     const end = duration.startTimer();
     res.on('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      const routePath = (req.route as { path?: string } | undefined)?.path;
+      const route = routePath ? `${req.baseUrl}${routePath}` : 'unmatched';
       end({ method: req.method, route, status: String(res.statusCode) });
     });
     next();

@@ -113,7 +113,7 @@ export function videoRoutes(deps: VideoRoutesDeps): Router {
     const idempotency = req.idempotency;
     let created = false;
     try {
-      const params = parseSubmitParams(req.query, req.body ?? {}, deps.pipelineIds, deps.defaultPipeline);
+      const params = parseSubmitParams(req.query, (req.body ?? {}) as Record<string, unknown>, deps.pipelineIds, deps.defaultPipeline);
       if (file.stored && !idempotency?.replayOf) await deps.inspectUpload?.(file.key);
       if (!idempotency) {
         await jobs.create(newJobRow(req, file.key, params));

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { makeTempDir, makeTestVideo } from '../../../../packages/pipeline/src/test-support';
-import { startStack } from '../../../../tools/lib/stack';
+import { startStack, type Stack, type StackProcess } from '../../../../tools/lib/stack';
 
 jest.setTimeout(120_000);
 
-let stack: any;
-let worker: any;
+let stack: Stack;
+let worker: StackProcess;
 let tmp: { dir: string; remove: () => Promise<void> };
 let video: string;
 

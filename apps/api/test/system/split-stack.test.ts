@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { makeRandomFtypFile, makeTempDir, makeTestVideo } from '../../../../packages/pipeline/src/test-support';
 // Shared with the fault and benchmark scripts.
-import { startStack } from '../../../../tools/lib/stack';
+import { startStack, type Stack } from '../../../../tools/lib/stack';
 
 jest.setTimeout(180_000);
 
-let stack: any;
+let stack: Stack;
 let tmp: { dir: string; remove: () => Promise<void> };
 let video: string;
 let corrupt: string;
@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 const claims = (jobId: string) =>
-  stack.workers.flatMap((w: any) => w.lines.filter((l: string) => l.includes(jobId) && l.includes('pending->running')));
+  stack.workers.flatMap((w) => w.lines.filter((l: string) => l.includes(jobId) && l.includes('pending->running')));
 
 describe('split stack: API and two workers over Postgres, Redis and s3rver', () => {
   it('takes a generated MP4 from pending through running to completed with correct results', async () => {
@@ -44,11 +44,11 @@ describe('split stack: API and two workers over Postgres, Redis and s3rver', () 
     expect(claims(jobId)).toHaveLength(1);
 
     const body = await stack.results(jobId);
-    expect(body.results.map((r: any) => r.frame_index)).toEqual([0, 7, 14, 21, 28]);
+    expect(body.results.map((r) => r.frame_index)).toEqual([0, 7, 14, 21, 28]);
     for (const r of body.results) {
       expect(Object.keys(r.result).sort()).toEqual(['detections', 'text', 'timestamp_ms']);
     }
-    const text = body.results.flatMap((r: any) => r.result.text.map((t: any) => t.text)).join(' ');
+    const text = body.results.flatMap((r) => (r.result.text ?? []).map((t) => t.text)).join(' ');
     expect(text.replace(/\s/g, '')).toContain('EXIT42');
     expect(stack.listObjects()).toEqual(expect.arrayContaining([`video_jobs/${jobId}.mp4`, `video_jobs/${jobId}_results.json`]));
   });
@@ -67,9 +67,9 @@ describe('split stack: API and two workers over Postgres, Redis and s3rver', () 
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) ids.push(await stack.submit(video, { pipeline_id: 'yolo', max_frames: 1 }));
     const rows = await stack.waitForFinal(ids, 150_000);
-    expect(rows.map((r: any) => r.status)).toEqual(Array(20).fill('completed'));
-    expect(rows.map((r: any) => r.attempts)).toEqual(Array(20).fill(1));
-    expect(new Set(rows.map((r: any) => r.locked_by)).size).toBe(2);
+    expect(rows.map((r) => r.status)).toEqual(Array(20).fill('completed'));
+    expect(rows.map((r) => r.attempts)).toEqual(Array(20).fill(1));
+    expect(new Set(rows.map((r) => r.locked_by)).size).toBe(2);
     for (const id of ids) expect(claims(id)).toHaveLength(1);
     const results = stack.listObjects().filter((k: string) => k.endsWith('_results.json'));
     for (const id of ids) expect(results.filter((k: string) => k.includes(id))).toHaveLength(1);

@@ -83,7 +83,7 @@ describe('worker faults on the split stack', () => {
       execFileSync('redis-cli', ['-h', url.hostname, '-p', url.port || '6379', '-n', String(redisDb), 'FLUSHDB']);
       await stack.startWorker();
       const rows = await stack.waitForFinal(ids, 60_000);
-      expect(rows.map((r: any) => r.status)).toEqual(['completed', 'completed', 'completed']);
+      expect(rows.map((r) => r.status)).toEqual(['completed', 'completed', 'completed']);
     } finally {
       await stack.stop();
     }

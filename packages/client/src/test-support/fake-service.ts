@@ -18,7 +18,7 @@ export function fakeFetch(handler: (req: Request) => Response | Promise<Response
     seen.push({ method: req.method, url: new URL(req.url), headers: req.headers });
     return handler(req);
   };
-  return Object.assign(f as typeof fetch, { seen });
+  return Object.assign(f, { seen });
 }
 
 export const json = (body: unknown, status = 200) =>

@@ -49,14 +49,14 @@ describe('embedded PGlite database', () => {
     // Had the other insert run in the transaction's session, the rollback would have undone it.
     await sleep(10);
     expect(outsideDone).toBe(true);
-    expect(await repo.get(outside.job_id as string)).toBeDefined();
-    expect(await repo.get(insideTrx.job_id as string)).toBeUndefined();
+    expect(await repo.get(outside.job_id)).toBeDefined();
+    expect(await repo.get(insideTrx.job_id)).toBeUndefined();
   });
 
   it('serves many concurrent queries one holder at a time without losing any', async () => {
     const jobs = Array.from({ length: 30 }, () => newJobFactory());
     await Promise.all(jobs.map((j) => repo.create(j)));
-    const found = await Promise.all(jobs.map((j) => repo.get(j.job_id as string)));
+    const found = await Promise.all(jobs.map((j) => repo.get(j.job_id)));
     expect(found.every((f) => f !== undefined)).toBe(true);
   });
 
@@ -77,6 +77,6 @@ describe('embedded PGlite database', () => {
     repo = new KyselyJobRepository(db);
     expect(await migrate(db)).toEqual([]);
     expect(await repo.get(job.job_id)).toMatchObject({ job_id: job.job_id, status: 'pending' });
-    expect(await repo.get(late.job_id as string)).toBeDefined();
+    expect(await repo.get(late.job_id)).toBeDefined();
   });
 });

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'winston';
 import { NotFoundError, UnsupportedMediaError } from '../errors';
 import type { JobQueue } from '../queue/job-queue';
-import { inputKey, resultsIndexKey, resultsKey, type ObjectStorage } from '../storage/object-storage';
+import { resultsIndexKey, resultsKey, type ObjectStorage } from '../storage/object-storage';
 import { writeFileFrom } from '../storage/write-file';
 import type { JobRepository } from './job.repository';
 import type { JobRow } from './job.table';

@@ -9,7 +9,7 @@ import { KyselyJobRepository } from './kysely-job.repository';
  * One suite, two real databases: the machine's Postgres (a fresh database for this file) and an
  * embedded PGlite (one instance for this file; opening it takes a few seconds).
  */
-const backends: Array<[string, () => Promise<{ db: Kysely<Database>; destroy(): Promise<void> }>]> = [
+const backends: Array<[string, () => Promise<{ db: Kysely<Database>; destroy: () => Promise<void> }>]> = [
   ['Postgres', createTestDatabase],
   ['PGlite', createTestPglite],
 ];

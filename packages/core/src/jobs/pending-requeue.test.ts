@@ -168,7 +168,7 @@ describe('requeue on Redis and Postgres', () => {
   it('finds pending jobs past the first page of 1,000 once the list is short', async () => {
     const rows = Array.from({ length: 2_500 }, () => newJobFactory({ pipeline_id: 'yolo' }));
     await pg.db.insertInto('jobs').values(rows).execute();
-    const ids = rows.map((r) => r.job_id!);
+    const ids = rows.map((r) => r.job_id);
     await backdate(ids, 60_000);
     // All but the first 7 are still waiting.
     for (const id of ids.slice(7)) await redis.lpush(queue.queueKey, id);

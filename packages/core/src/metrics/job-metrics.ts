@@ -7,7 +7,8 @@ import type { JobQueue } from '../queue/job-queue';
 export interface JobMetrics {
   registry: Registry;
   /** Pass to JobWorker as onJobFinished. */
-  jobFinished(event: JobFinishedEvent): void;
+  /** A plain function (no `this`), so it can be handed on as a callback. */
+  jobFinished: (event: JobFinishedEvent) => void;
 }
 
 /**
@@ -57,7 +58,7 @@ export function createJobMetrics(deps: { jobs: JobRepository; queue: JobQueue },
   });
   return {
     registry,
-    jobFinished(event) {
+    jobFinished: (event) => {
       finished.inc({ status: event.status, pipeline: event.pipelineId });
       duration.observe({ pipeline: event.pipelineId }, event.durationMs / 1000);
     },

@@ -53,7 +53,9 @@ export async function probeVideo(ffprobe: string, path: string, signal?: AbortSi
     'stream=codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration,start_time,pix_fmt:format=duration', path];
   const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number }>((resolve, reject) => {
     execFile(ffprobe, args, { maxBuffer: 16 * 1024 * 1024, signal }, (err, stdout, stderr) => {
-      if (err && typeof (err as { code?: unknown }).code !== 'number') reject(err);
+      // ExecFileException is an Error whose type (built with Omit<>) no longer says so.
+      const failure: Error | null = err;
+      if (failure && typeof (failure as { code?: unknown }).code !== 'number') reject(failure);
       else resolve({ stdout, stderr, code: err ? Number((err as { code?: unknown }).code) : 0 });
     });
   });

@@ -38,7 +38,7 @@ export async function checkUploadLimits(open: () => Promise<Readable>, options: 
   if (code !== 0) return;
   let json: { streams?: Array<{ codec_type?: string; width?: number; height?: number; duration?: string }>; format?: { duration?: string } };
   try {
-    json = JSON.parse(out);
+    json = JSON.parse(out) as typeof json;
   } catch {
     return;
   }

@@ -38,7 +38,7 @@ export class PaddleTextRecognizer {
     const crops = boxes.map((box) => cropOf(box, image.width, image.height));
     // Like PaddleOCR, sort by aspect ratio so each batch holds crops of similar width and padding wastes little.
     const order = crops.map((_, i) => i).sort((a, b) => ratio(crops[a]) - ratio(crops[b]) || a - b);
-    const results: DecodedText[] = new Array(boxes.length);
+    const results = new Array<DecodedText>(boxes.length);
     for (const batch of batches(order.map((i) => paddedWidth(crops[i])), this.options)) {
       const items = batch.map((k) => order[k]);
       const decoded = await this.runBatch(image, items.map((i) => crops[i]));
