@@ -5,6 +5,7 @@ import { apiKeyAuth } from './http/auth';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import type { ApiMetrics } from './http/metrics';
 import { requestLogging } from './http/request-id';
+import { consoleRoutes } from './routes/console.routes';
 import { healthRoutes } from './routes/health.routes';
 import { videoRoutes } from './routes/video.routes';
 
@@ -18,6 +19,8 @@ export interface AppDeps {
   defaultPipeline: string;
   apiKeys: readonly string[];
   maxUploadBytes: number;
+  /** The console's built files (default: the @video-jobs/console package's dist/). */
+  consoleDir?: string;
   /** Extra routes mounted before the 404 handler (OpenAPI document and its rendering). */
   extraRoutes?: express.Router;
 }
@@ -40,6 +43,7 @@ export function createApp(deps: AppDeps): Express {
     ),
   );
   if (deps.extraRoutes) app.use(deps.extraRoutes);
+  app.use(consoleRoutes(deps.consoleDir));
   app.use('/video', apiKeyAuth(deps.apiKeys), videoRoutes(deps));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -262,6 +262,30 @@ describe('API keys', () => {
     expectProblem(otherResults, 404, /no job with id/);
   });
 
+  it('accepts the key as X-API-Key with the same owner as Bearer', async () => {
+    const res = await request(h.app(keys)).post('/video/submit').set('X-API-Key', 'key-a').attach('file', mp4);
+    expect(res.status).toBe(202);
+    await h.queue.dequeue(100);
+    expect((await h.jobs.get(res.body.job_id))!.owner).toBe(hashApiKey('key-a'));
+    const viaBearer = await request(h.app(keys)).get(`/video/status/${res.body.job_id}`).set('Authorization', 'Bearer key-a');
+    expect(viaBearer.status).toBe(200);
+    const both = await request(h.app(keys))
+      .get(`/video/status/${res.body.job_id}`)
+      .set('Authorization', 'Bearer key-a')
+      .set('X-API-Key', 'key-a');
+    expect(both.status).toBe(200);
+  });
+
+  it('answers 401 for a wrong X-API-Key, an empty one, and two different keys', async () => {
+    expectProblem(await request(h.app(keys)).get('/video/status/x').set('X-API-Key', 'nope'), 401, /not valid/);
+    expectProblem(await request(h.app(keys)).get('/video/status/x').set('X-API-Key', ''), 401, /X-API-Key/);
+    expectProblem(
+      await request(h.app(keys)).get('/video/status/x').set('Authorization', 'Bearer key-a').set('X-API-Key', 'key-b'),
+      401,
+      /two different API keys/,
+    );
+  });
+
   it('leaves the operational routes open', async () => {
     expect((await request(h.app(keys)).get('/healthz')).status).toBe(200);
   });

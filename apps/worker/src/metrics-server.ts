@@ -17,10 +17,22 @@ export async function startMetricsServer(port: number, registry: Registry): Prom
     }
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => reject(new MetricsPortError(port, err)));
     server.listen(port, '0.0.0.0', () => resolve());
   });
   return server;
+}
+
+/**
+ * The metrics port could not be opened. The message names the variable to change, because the usual
+ * cause is a second worker on the machine started with the same METRICS_PORT.
+ */
+export class MetricsPortError extends Error {
+  constructor(port: number, cause: NodeJS.ErrnoException) {
+    const why = cause.code === 'EADDRINUSE' ? 'is already in use (another worker on this machine?)' : `cannot be opened (${cause.code ?? cause.message})`;
+    super(`metrics port ${port} ${why}: set METRICS_PORT to a free port, one per worker`, { cause });
+    this.name = this.constructor.name;
+  }
 }
 
 export const metricsPort = (server: http.Server) => (server.address() as AddressInfo).port;

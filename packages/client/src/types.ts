@@ -27,6 +27,8 @@ export interface Detection {
   class_id: number;
   confidence: number;
   box: Box;
+  /** yolo_track and yolo_ocr: the same id for the same object across a job's sampled frames. */
+  track_id?: number;
 }
 
 export interface TextLine {
@@ -35,7 +37,7 @@ export interface TextLine {
   box: Box;
 }
 
-/** One analysed frame; which keys are present depends on the pipeline (yolo_ocr, yolo, ocr). */
+/** One analysed frame; which keys are present depends on the pipeline (yolo_ocr, yolo, ocr, yolo_track). */
 export interface FrameAnalysis {
   timestamp_ms: number;
   detections?: Detection[];

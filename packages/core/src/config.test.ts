@@ -38,4 +38,32 @@ describe('loadConfig', () => {
   it('refuses a heartbeat that is not shorter than the lease', () => {
     expect(() => loadConfig({ HEARTBEAT_MS: '5000', LEASE_MS: '5000' })).toThrow(/HEARTBEAT_MS/);
   });
+
+  describe('retention and free space', () => {
+    it('keeps finished jobs 7 days, inputs as long, and wants 1 GiB free by default', () => {
+      const c = loadConfig({});
+      expect(c.RETENTION_MS).toBe(7 * 24 * 3600 * 1000);
+      expect(c.INPUT_RETENTION_MS).toBe(c.RETENTION_MS);
+      expect(c.MIN_FREE_BYTES).toBe(1024 ** 3);
+    });
+
+    it('keeps everything with RETENTION_MS=0 unless INPUT_RETENTION_MS is set', () => {
+      expect(loadConfig({ RETENTION_MS: '0' }).INPUT_RETENTION_MS).toBeNull();
+      expect(loadConfig({ RETENTION_MS: '0', INPUT_RETENTION_MS: '0' }).INPUT_RETENTION_MS).toBe(0);
+    });
+
+    it('lets inputs go sooner than rows, down to 0, but not later', () => {
+      expect(loadConfig({ RETENTION_MS: '60000', INPUT_RETENTION_MS: '0' }).INPUT_RETENTION_MS).toBe(0);
+      expect(() => loadConfig({ RETENTION_MS: '60000', INPUT_RETENTION_MS: '60001' })).toThrow(
+        /INPUT_RETENTION_MS: must not be longer than RETENTION_MS/,
+      );
+    });
+
+    it('names a negative or non-integer value', () => {
+      expect(() => loadConfig({ RETENTION_MS: '-1' })).toThrow(/RETENTION_MS:/);
+      expect(() => loadConfig({ INPUT_RETENTION_MS: '1.5' })).toThrow(/INPUT_RETENTION_MS:/);
+      expect(() => loadConfig({ MIN_FREE_BYTES: 'lots' })).toThrow(/MIN_FREE_BYTES:/);
+      expect(loadConfig({ MIN_FREE_BYTES: '0' }).MIN_FREE_BYTES).toBe(0);
+    });
+  });
 });

@@ -24,6 +24,7 @@ const schema = z
     MIN_CONFIDENCE: z.coerce.number().gt(0).lt(1).default(0.35),
     OCR_ENGINE: z.enum(['paddle', 'tesseract']).default('paddle'),
     OCR_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).optional(),
+    TRACK_MAX_MISSED_FRAMES: int(30, 0).pipe(z.number().max(10_000)),
     MAX_UPLOAD_BYTES: int(2 * 1024 ** 3),
     API_KEYS: optionalString,
     WORKER_ID: optionalString,
@@ -34,6 +35,13 @@ const schema = z
     REQUEUE_MS: int(30_000, 100),
     MAX_ATTEMPTS: int(3),
     SHUTDOWN_GRACE_MS: int(30_000, 0),
+    RETENTION_MS: int(7 * 24 * 3600 * 1000, 0),
+    // Unset follows RETENTION_MS; 0 drops an input as soon as its job is finished.
+    INPUT_RETENTION_MS: z.preprocess(
+      (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+      z.coerce.number().int().min(0).optional(),
+    ),
+    MIN_FREE_BYTES: int(1024 ** 3, 0),
     METRICS_PORT: int(9464, 0).pipe(z.number().max(65535)),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
   })
@@ -44,17 +52,23 @@ const schema = z
     if (c.HEARTBEAT_MS >= c.LEASE_MS) {
       ctx.addIssue({ code: 'custom', path: ['HEARTBEAT_MS'], message: 'must be shorter than LEASE_MS' });
     }
+    // An input outliving its row would be an orphan nothing deletes.
+    if (c.INPUT_RETENTION_MS !== undefined && c.RETENTION_MS > 0 && c.INPUT_RETENTION_MS > c.RETENTION_MS) {
+      ctx.addIssue({ code: 'custom', path: ['INPUT_RETENTION_MS'], message: 'must not be longer than RETENTION_MS' });
+    }
   });
 
 type Parsed = z.infer<typeof schema>;
 
-export interface Config extends Readonly<Omit<Parsed, 'API_KEYS' | 'WORKER_ID'>> {
+export interface Config extends Readonly<Omit<Parsed, 'API_KEYS' | 'WORKER_ID' | 'INPUT_RETENTION_MS'>> {
   /** Parsed from the comma-separated API_KEYS; empty means the API is open. */
   readonly API_KEYS: readonly string[];
   readonly WORKER_ID: string;
   /** DATA_DIR and MODEL_PATH are made absolute (relative to the working directory). */
   readonly DATA_DIR: string;
   readonly MODEL_PATH: string;
+  /** Milliseconds after a job finishes that its input is deleted; null keeps inputs (RETENTION_MS=0, unset). */
+  readonly INPUT_RETENTION_MS: number | null;
 }
 
 export class ConfigError extends Error {
@@ -84,5 +98,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((k) => k.trim())
       .filter(Boolean),
     WORKER_ID: c.WORKER_ID ?? `${os.hostname()}:${process.pid}`,
+    INPUT_RETENTION_MS: c.INPUT_RETENTION_MS ?? (c.RETENTION_MS > 0 ? c.RETENTION_MS : null),
   });
 }

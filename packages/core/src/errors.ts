@@ -18,6 +18,12 @@ export class NotFoundError extends AppError {}
 /** The file is not a video we can decode: not an MP4, truncated, no video stream. HTTP 400 / failed job. */
 export class UnsupportedMediaError extends AppError {}
 
+/**
+ * A video over MAX_VIDEO_PIXELS or MAX_VIDEO_SECONDS: readable, but more than this service takes.
+ * HTTP 422 at submit; a final (not retried) failure in the worker, like any unsupported media.
+ */
+export class VideoLimitError extends UnsupportedMediaError {}
+
 /** The upload is over MAX_UPLOAD_BYTES. HTTP 413. */
 export class PayloadTooLargeError extends AppError {}
 
@@ -26,3 +32,14 @@ export class UnauthorizedError extends AppError {}
 
 /** A storage key that could escape the storage root or is otherwise unusable. */
 export class InvalidKeyError extends AppError {}
+
+/** A byte range that starts past the end of the object (or an empty object). HTTP 416. */
+export class RangeNotSatisfiableError extends AppError {
+  constructor(
+    message: string,
+    /** The object's size, for a `Content-Range: bytes *\/<size>` answer. */
+    readonly size: number,
+  ) {
+    super(message);
+  }
+}

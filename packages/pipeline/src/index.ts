@@ -18,4 +18,5 @@ export {
   type VideoFilePipelineServiceDeps,
 } from './video-file-pipeline.service';
 export { createPipelineService, type PipelineServiceOptions } from './pipeline-service.factory';
+export * from './tracking';
 export { PaddleOcr, type PaddleOcrOptions } from './ocr/paddle-ocr';

@@ -16,6 +16,8 @@ export interface PipelineServiceOptions {
   ocrMinConfidence?: number;
   /** CPU threads for ONNX Runtime and the OCR engine; unset: sized to the machine. */
   threads?: number;
+  /** TRACK_MAX_MISSED_FRAMES: sampled frames a track survives unmatched (default 30). */
+  trackMaxMissedFrames?: number;
   ffmpegPath?: string;
   ffprobePath?: string;
 }
@@ -31,5 +33,5 @@ export async function createPipelineService(options: PipelineServiceOptions): Pr
     await detector.close();
     throw err;
   }
-  return new VideoFilePipelineService({ frames, detector, ocr, registry: new PipelineRegistry() });
+  return new VideoFilePipelineService({ frames, detector, ocr, registry: new PipelineRegistry(), tracking: { maxMissedFrames: options.trackMaxMissedFrames } });
 }

@@ -9,6 +9,11 @@ export interface RgbImage {
 export interface Frame extends RgbImage {
   index: number;
   timestampMs: number;
+  /**
+   * The same frame scaled by ffmpeg to fit the detector's input, when the reader was asked for it
+   * (the frame itself when it already fits): every detecting pipeline detects on these pixels.
+   */
+  fitted?: RgbImage;
 }
 
 /** [x1, y1, x2, y2] in source-image pixels. */

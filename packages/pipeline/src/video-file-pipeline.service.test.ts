@@ -6,6 +6,7 @@ import { UnsupportedMediaError, ValidationError } from '@video-jobs/core/errors'
 import { YoloDetector } from './detector/yolo-detector';
 import { FrameSource } from './media/frame-source';
 import { TesseractOcr } from './ocr/tesseract-ocr';
+import { PIPELINES } from './pipeline-registry';
 import { createPipelineService } from './pipeline-service.factory';
 import {
   inkBox,
@@ -61,7 +62,7 @@ afterAll(async () => {
 
 describe(VideoFilePipelineService.name, () => {
   it('lists the registered pipelines', () => {
-    expect(service.pipelineIds()).toEqual(['yolo_ocr', 'yolo', 'ocr']);
+    expect(service.pipelineIds()).toEqual(['yolo_ocr', 'yolo', 'ocr', 'yolo_track']);
   });
 
   describe('frame selection', () => {
@@ -95,13 +96,21 @@ describe(VideoFilePipelineService.name, () => {
       }
     });
 
-    it('yolo maps boxes from the decoder-shrunk frame back to the same place yolo_ocr finds them at full size', async () => {
-      const [small] = await run(video.people, { pipelineId: 'yolo', maxFrames: 1 });
-      const [full] = await run(video.people, { pipelineId: 'yolo_ocr', maxFrames: 1 });
-      const best = (r: FrameResult) => (r.result.detections as Detection[])[0];
-      expect(best(small).label).toBe(best(full).label);
-      best(small).box.forEach((v, i) => expect(Math.abs(v - best(full).box[i])).toBeLessThan(768 * 0.03));
-    });
+    it('gives identical detections, byte for byte, on the same frames in every detecting pipeline', async () => {
+      const detecting = PIPELINES.filter((d) => d.stages.includes('detect')).map((d) => d.id);
+      expect(detecting.length).toBeGreaterThanOrEqual(2);
+      // A tracking pipeline adds track_id to each detection; the detections themselves must match.
+      const detectionsOf = (results: FrameResult[]) =>
+        JSON.stringify(results.map((r) => [r.frame_index, (r.result.detections as Array<Record<string, unknown>>).map(({ track_id: _, ...d }) => d)]));
+      for (const file of [video.people, samplePath('chickens.mp4')]) {
+        const params = { frameStride: 40, maxFrames: 3 };
+        const byPipeline = new Map<string, string>();
+        for (const pipelineId of detecting) byPipeline.set(pipelineId, detectionsOf(await run(file, { ...params, pipelineId })));
+        const [first, ...rest] = [...byPipeline.values()];
+        expect(JSON.parse(first).flatMap(([, d]: [number, unknown[]]) => d).length).toBeGreaterThan(0);
+        for (const other of rest) expect(other).toBe(first);
+      }
+    }, 120_000);
 
     it('yolo_ocr reads the text drawn into the video, with its box around it', async () => {
       const ink = inkBox(await makeTextImage({ text: 'EXIT 42 WEST', width: 640, height: 360 }))!;
@@ -115,6 +124,18 @@ describe(VideoFilePipelineService.name, () => {
         expect(line.confidence).toBeLessThanOrEqual(1);
         expect(contains(line.box, ink, 4)).toBe(true);
       }
+    });
+
+    it('yolo_track: the detections of yolo, each with a track_id after box, the same id on each frame of a still scene', async () => {
+      const plain = await run(video.people, { pipelineId: 'yolo' });
+      const tracked = await run(video.people, { pipelineId: 'yolo_track' });
+      const strip = (r: FrameResult) => (r.result.detections as Array<Detection & { track_id?: number }>).map(({ track_id: _, ...d }) => d);
+      expect(tracked.map(strip)).toEqual(plain.map(strip));
+      const ids = tracked.map((r) => (r.result.detections as Array<Detection & { track_id: number }>).map((d) => d.track_id));
+      for (const r of tracked) for (const d of r.result.detections as Detection[]) expect(Object.keys(d)).toEqual(['label', 'class_id', 'confidence', 'box', 'track_id']);
+      expect(new Set(ids[0]).size).toBe(ids[0].length);
+      expect(ids[1]).toEqual(ids[0]);
+      expect(ids[2]).toEqual(ids[0]);
     });
 
     it('ocr: {timestamp_ms, text} only', async () => {

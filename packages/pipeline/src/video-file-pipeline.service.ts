@@ -5,8 +5,10 @@ import type { VideoInfo } from './media/probe';
 import { OcrWithReuse, type OcrReuseStats } from './ocr/ocr-reuse';
 import type { SameFrameOptions } from './ocr/same-frame';
 import { PipelineRegistry, type PipelineDefinition } from './pipeline-registry';
+import { addTrackIds } from './tracking/add-track-ids';
+import type { ByteTrackerOptions } from './tracking/byte-tracker';
 import { buildResult, formatDetections, formatText, type Scale } from './result-format';
-import type { Detector, Frame, Ocr } from './types';
+import type { Detector, Frame, Ocr, RgbImage } from './types';
 
 /** One frame's entry in a job's results (DESIGN §6). */
 export interface FrameResult {
@@ -32,6 +34,8 @@ export interface VideoFilePipelineServiceDeps {
   inFlight?: number;
   /** Same-frame text reuse for OCR; false turns it off. */
   sameFrame?: SameFrameOptions | false;
+  /** For pipelines with the `track` stage (TRACK_MAX_MISSED_FRAMES and tuning). */
+  tracking?: ByteTrackerOptions;
 }
 
 export interface PipelineServiceStats extends OcrReuseStats {
@@ -76,18 +80,25 @@ export class VideoFilePipelineService {
       throw new ValidationError(`max_frames must be an integer >= 1, got ${params.maxFrames}`);
     }
     if (this.closing) throw new Error('pipeline service is closed');
-    return this.run(path, def, params, signal);
+    const results = this.run(path, def, params, signal);
+    // Tracking needs frames in order, so it runs on the ordered results, after the parallel part.
+    return def.stages.includes('track') ? addTrackIds(results, this.deps.tracking) : results;
   }
 
   private async *run(path: string, def: PipelineDefinition, params: PipelineRunParams, signal?: AbortSignal): AsyncGenerator<FrameResult> {
     const info = await this.deps.frames.probe(path, signal);
-    const detectOnly = !def.stages.includes('ocr');
-    const ocr = def.stages.includes('ocr') ? new OcrWithReuse(this.deps.ocr!, this.stats, this.deps.sameFrame ?? {}) : undefined;
+    const detects = def.stages.includes('detect');
+    const readsText = def.stages.includes('ocr');
+    const ocr = readsText ? new OcrWithReuse(this.deps.ocr!, this.stats, this.deps.sameFrame ?? {}) : undefined;
+    // One detector path: whatever else a pipeline does, its detector sees the copy ffmpeg scaled to
+    // the model's input (cheaper than piping 1080p), so every detecting pipeline finds the same
+    // objects on the same frame. OCR needs the full frame, which then comes beside that copy.
+    const detectorSize = detects ? this.deps.detector?.inputSize : undefined;
     const frames = this.deps.frames.frames(path, {
       frameStride: params.frameStride,
       maxFrames: params.maxFrames,
-      // Only the detector looks at the frame: let ffmpeg shrink it to the model's size (cheaper than piping 1080p).
-      fitWithin: detectOnly ? this.deps.detector?.inputSize : undefined,
+      fitWithin: readsText ? undefined : detectorSize,
+      alsoFitWithin: readsText ? detectorSize : undefined,
       info,
       signal,
     });
@@ -109,9 +120,10 @@ export class VideoFilePipelineService {
   }
 
   private async process(frame: Frame, def: PipelineDefinition, info: VideoInfo, ocr?: OcrWithReuse): Promise<FrameResult> {
-    const scale: Scale = { sx: info.width / frame.width, sy: info.height / frame.height, width: info.width, height: info.height };
+    const toSource = (image: RgbImage): Scale => ({ sx: info.width / image.width, sy: info.height / image.height, width: info.width, height: info.height });
+    const detectorImage = frame.fitted ?? frame;
     const [detections, text] = await Promise.all([
-      def.stages.includes('detect') ? this.deps.detector!.detect(frame) : undefined,
+      def.stages.includes('detect') ? this.deps.detector!.detect(detectorImage) : undefined,
       ocr?.read(frame),
     ]);
     this.stats.frames++;
@@ -120,8 +132,8 @@ export class VideoFilePipelineService {
       result: buildResult(
         def.stages,
         frame.timestampMs,
-        detections && formatDetections(detections, scale),
-        text && formatText(text, scale),
+        detections && formatDetections(detections, toSource(detectorImage)),
+        text && formatText(text, toSource(frame)),
       ),
     };
   }

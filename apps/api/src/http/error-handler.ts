@@ -5,6 +5,7 @@ import {
   isDatabaseUnavailable,
   NotFoundError,
   PayloadTooLargeError,
+  RangeNotSatisfiableError,
   UnauthorizedError,
   UnsupportedMediaError,
   ValidationError,
@@ -29,6 +30,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy(err instanceof Error ? err : undefined);
       return;
     }
+    // RFC 9110 §15.5.17: a 416 says how large the representation is.
+    if (err instanceof RangeNotSatisfiableError) res.set('Content-Range', `bytes */${err.size}`);
     const known = toProblem(err);
     if (known) return sendProblem(res, known);
     if (isDatabaseUnavailable(err)) {
@@ -53,6 +56,7 @@ function toProblem(err: unknown): Problem | undefined {
   if (err instanceof NotFoundError) return problem(404, err.message);
   if (err instanceof UnauthorizedError) return problem(401, err.message);
   if (err instanceof PayloadTooLargeError) return problem(413, err.message);
+  if (err instanceof RangeNotSatisfiableError) return problem(416, err.message);
   if (err instanceof MulterError) return problem(400, MULTER_DETAIL[err.code] ?? err.message);
   // body-parser and busboy errors carry an HTTP status for malformed bodies.
   const status = (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;

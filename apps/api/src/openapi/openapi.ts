@@ -32,7 +32,10 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
       'Upload an MP4, get a job id at once, poll its status, and fetch per-frame results (YOLO detections and OCR text) when it is done.',
   },
   components: {
-    securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Needed when the server sets API_KEYS' } },
+    securitySchemes: {
+      apiKey: { type: 'http', scheme: 'bearer', description: 'Needed when the server sets API_KEYS: `Authorization: Bearer <key>`' },
+      apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'The same key as `X-API-Key: <key>`' },
+    },
     schemas: {
       Problem: {
         type: 'object',
@@ -68,7 +71,13 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
         type: 'object',
         required: ['label', 'class_id', 'confidence', 'box'],
         additionalProperties: false,
-        properties: { label: { type: 'string' }, class_id: { type: 'integer' }, confidence: { type: 'number' }, box },
+        properties: {
+          label: { type: 'string' },
+          class_id: { type: 'integer' },
+          confidence: { type: 'number' },
+          box,
+          track_id: { type: 'integer', minimum: 1, description: 'yolo_track and yolo_ocr: the same id for the same object across the sampled frames of a job; never reused within a job' },
+        },
       },
       TextLine: {
         type: 'object',
@@ -86,7 +95,7 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
             type: 'object',
             required: ['timestamp_ms'],
             additionalProperties: false,
-            description: 'yolo_ocr: detections and text; yolo: detections; ocr: text',
+            description: 'yolo_ocr: detections (with track_id) and text; yolo: detections; yolo_track: detections with track_id; ocr: text',
             properties: {
               timestamp_ms: { type: 'number' },
               detections: { type: 'array', items: { $ref: '#/components/schemas/Detection' } },
@@ -107,7 +116,7 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
       },
     },
   },
-  security: [{ apiKey: [] }, {}],
+  security: [{ apiKey: [] }, { apiKeyHeader: [] }, {}],
   paths: {
     '/video/submit': {
       post: {
@@ -170,6 +179,41 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
           '200': { description: 'Results in frame order', content: { 'application/json': { schema: { $ref: '#/components/schemas/JobResults' } } } },
           '401': problemResponse('Missing or wrong API key'),
           '404': problemResponse('Unknown job, or the job is not completed (the detail gives its status)'),
+          '503': problemResponse('The database cannot be reached right now (a restart); retry after Retry-After seconds'),
+        },
+      },
+    },
+    '/video/input/{job_id}': {
+      get: {
+        summary: 'Get the uploaded video, whole or one byte range (for players that seek)',
+        operationId: 'getJobInput',
+        parameters: [
+          jobIdParam,
+          {
+            name: 'Range',
+            in: 'header',
+            required: false,
+            description: 'One byte range: `bytes=0-1023`, `bytes=1024-` or `bytes=-500` (the last 500). Several ranges or a malformed value get the whole file.',
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The whole upload',
+            headers: { 'Accept-Ranges': { schema: { type: 'string', const: 'bytes' } } },
+            content: { 'video/mp4': { schema: { type: 'string', contentMediaType: 'video/mp4' } } },
+          },
+          '206': {
+            description: 'The bytes of the range',
+            headers: { 'Content-Range': { schema: { type: 'string' }, description: 'bytes <start>-<end>/<size>' } },
+            content: { 'video/mp4': { schema: { type: 'string', contentMediaType: 'video/mp4' } } },
+          },
+          '401': problemResponse('Missing or wrong API key'),
+          '404': problemResponse('Unknown job, a job of another key, or an input no longer stored (retention)'),
+          '416': {
+            ...problemResponse('The range starts at or past the end of the file'),
+            headers: { 'Content-Range': { schema: { type: 'string' }, description: 'bytes */<size>' } },
+          },
           '503': problemResponse('The database cannot be reached right now (a restart); retry after Retry-After seconds'),
         },
       },

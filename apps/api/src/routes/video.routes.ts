@@ -14,6 +14,7 @@ import {
 } from '@video-jobs/core';
 import { ObjectStorageEngine } from '../upload/object-storage.engine';
 import type { ApiMetrics } from '../http/metrics';
+import { inputRoute } from './input.route';
 import { parseSubmitParams } from './submit-params';
 
 export interface VideoRoutesDeps {
@@ -123,6 +124,8 @@ export function videoRoutes(deps: VideoRoutesDeps): Router {
     await pipeStreams(body, res, { end: false });
     res.end(tail);
   });
+
+  router.get('/input/:job_id', inputRoute(storage, visibleJob));
 
   return router;
 }

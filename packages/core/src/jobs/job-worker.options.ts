@@ -41,5 +41,6 @@ export function pipelineOptionsFromConfig(config: Config) {
     minConfidence: config.MIN_CONFIDENCE,
     ocrEngine: config.OCR_ENGINE,
     ocrMinConfidence: config.OCR_MIN_CONFIDENCE,
+    trackMaxMissedFrames: config.TRACK_MAX_MISSED_FRAMES,
   };
 }

@@ -10,6 +10,7 @@ import { writeFileFrom } from '../storage/write-file';
 import type { JobRepository } from './job.repository';
 import type { JobRow } from './job.table';
 import type { JobWorkerOptions } from './job-worker.options';
+import { requeueMissing } from './pending-requeue';
 import { resultsJsonStream } from './results-json';
 import type { VideoPipeline } from './video-pipeline';
 
@@ -79,8 +80,8 @@ export class JobWorker {
   }
 
   /**
-   * One maintenance pass: expired leases go back to pending (or failed + dead list), stale
-   * pending jobs are enqueued again. Each step is one statement; every worker runs it.
+   * One maintenance pass: expired leases go back to pending (or failed + dead list), pending
+   * jobs missing from the queue are enqueued again (pending-requeue.ts). Every worker runs it.
    */
   async maintain(): Promise<void> {
     const { jobs, queue, logger } = this.deps;
@@ -93,11 +94,7 @@ export class JobWorker {
       logger.error('job lease expired too often, failed', { job_id: jobId, transition: 'running->failed' });
       await queue.pushDead(jobId);
     }
-    const stale = await jobs.listStalePending(this.options.requeueMs);
-    for (const jobId of stale) {
-      logger.info('stale pending job requeued', { job_id: jobId });
-      await queue.enqueue(jobId);
-    }
+    await requeueMissing(this.deps, this.options.requeueMs);
   }
 
   /**

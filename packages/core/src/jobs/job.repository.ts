@@ -1,5 +1,11 @@
 import type { JobRow, JobStatus, NewJob } from './job.table';
 
+/** A position in the pending jobs ordered by (updated_at, job_id); updated_at as Postgres text, exact. */
+export interface PendingCursor {
+  job_id: string;
+  updated_at: string;
+}
+
 export interface ReapResult {
   /** Jobs whose lease expired and went back to pending (to be enqueued again). */
   requeued: string[];
@@ -29,8 +35,18 @@ export interface JobRepository {
   release(jobId: string, workerId: string): Promise<boolean>;
   /** Running jobs not touched for leaseMs: back to pending while attempts < maxAttempts, else failed. */
   reapExpired(leaseMs: number, maxAttempts: number): Promise<ReapResult>;
-  /** Pending jobs untouched for olderThanMs; bumps their updated_at so the next tick skips them. */
-  listStalePending(olderThanMs: number): Promise<string[]>;
+  /** How many jobs are pending (compared with the queue's length by the requeue pass). */
+  countPending(): Promise<number>;
+  /**
+   * One page of pending jobs untouched for olderThanMs, oldest first, after `after` (the last
+   * row of the previous page). Reads only, over the (status, updated_at) index.
+   */
+  pageStalePending(olderThanMs: number, after: PendingCursor | undefined, limit: number): Promise<PendingCursor[]>;
+  /**
+   * Of these ids, the ones still pending and untouched for olderThanMs, with updated_at bumped
+   * in the same statement: of several workers requeueing at once, each id goes to one of them.
+   */
+  markRequeued(jobIds: readonly string[], olderThanMs: number): Promise<string[]>;
   /** Every pending job id (embedded start-up re-enqueues them). */
   listPending(): Promise<string[]>;
   countByStatus(): Promise<Record<JobStatus, number>>;

@@ -243,15 +243,34 @@ describe.each(backends)('KyselyJobRepository on %s', (_name, open) => {
     });
   });
 
-  describe('listStalePending', () => {
-    it('returns pending jobs untouched for longer than the threshold, once, by bumping updated_at', async () => {
+  describe('pageStalePending, markRequeued and countPending', () => {
+    it('pages stale pending jobs oldest first, exactly, ties broken by id, and skips fresh ones', async () => {
+      await db.deleteFrom('jobs').execute();
+      const stale = [await createPending(), await createPending(), await createPending()].map((j) => j.job_id);
+      const fresh = await createPending();
+      // Two of them share one updated_at to the microsecond: the cursor must not lose or repeat either.
+      await sql`update jobs set updated_at = now() - interval '1 minute' where job_id in (${stale[0]}, ${stale[1]})`.execute(db);
+      await backdate(stale[2], 120_000);
+      const first = await repo.pageStalePending(30_000, undefined, 2);
+      const second = await repo.pageStalePending(30_000, first[1], 2);
+      const seen = [...first, ...second].map((r) => r.job_id);
+      expect(seen[0]).toBe(stale[2]);
+      expect(seen.sort()).toEqual([...stale].sort());
+      expect(await repo.pageStalePending(30_000, second[second.length - 1], 2)).toEqual([]);
+      expect(seen).not.toContain(fresh.job_id);
+      expect(await repo.countPending()).toBe(4);
+    });
+
+    it('marks each stale pending id requeued once, by bumping updated_at', async () => {
       const stale = await createPending();
       const recent = await createPending();
+      const running = await claimed();
       await backdate(stale.job_id, 60_000);
-      const first = await repo.listStalePending(30_000);
-      expect(first).toContain(stale.job_id);
-      expect(first).not.toContain(recent.job_id);
-      expect(await repo.listStalePending(30_000)).not.toContain(stale.job_id);
+      await backdate(running, 60_000);
+      const ids = [stale.job_id, recent.job_id, running, 'not-an-id'];
+      expect(await repo.markRequeued(ids, 30_000)).toEqual([stale.job_id]);
+      expect(await repo.markRequeued(ids, 30_000)).toEqual([]);
+      expect(await repo.markRequeued([], 30_000)).toEqual([]);
     });
   });
 

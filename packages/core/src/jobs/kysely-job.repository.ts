@@ -1,7 +1,7 @@
 import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database';
 import { isJobId } from './job-id';
-import type { JobRepository, ReapResult } from './job.repository';
+import type { JobRepository, PendingCursor, ReapResult } from './job.repository';
 import { JOB_STATUSES, type JobRow, type JobStatus, type JobUpdate, type NewJob } from './job.table';
 
 /** The database clock, so every machine judges leases against the same time. */
@@ -96,11 +96,38 @@ export class KyselyJobRepository implements JobRepository {
     return { requeued: requeued.map((r) => r.job_id), failed: failed.map((r) => r.job_id) };
   }
 
-  async listStalePending(olderThanMs: number): Promise<string[]> {
-    // Bumping updated_at in the same statement means the next tick, on any machine, skips them.
+  async countPending(): Promise<number> {
+    const row = await this.db
+      .selectFrom('jobs')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('status', '=', 'pending')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async pageStalePending(olderThanMs: number, after: PendingCursor | undefined, limit: number): Promise<PendingCursor[]> {
+    let query = this.db
+      .selectFrom('jobs')
+      .select(['job_id', sql<string>`updated_at::text`.as('updated_at')])
+      .where('status', '=', 'pending')
+      .where('updated_at', '<', ago(olderThanMs));
+    if (after) {
+      // The plain >= keeps this an index range; the row comparison breaks ties by id.
+      const at = sql<Date>`${after.updated_at}::timestamptz`;
+      query = query
+        .where('updated_at', '>=', at)
+        .where(sql<boolean>`(updated_at, job_id) > (${at}, ${after.job_id}::uuid)`);
+    }
+    return query.orderBy('updated_at').orderBy('job_id').limit(limit).execute();
+  }
+
+  async markRequeued(jobIds: readonly string[], olderThanMs: number): Promise<string[]> {
+    const ids = jobIds.filter(isJobId);
+    if (ids.length === 0) return [];
     const rows = await this.db
       .updateTable('jobs')
       .set({ updated_at: now })
+      .where('job_id', 'in', ids)
       .where('status', '=', 'pending')
       .where('updated_at', '<', ago(olderThanMs))
       .returning('job_id')

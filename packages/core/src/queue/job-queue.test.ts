@@ -67,6 +67,28 @@ describe.each(backends)('%s', (_name, open) => {
     expect(out).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('lists what is waiting: a snapshot answers membership, and leaves nothing behind once disposed', async () => {
+    for (const id of ['a', 'b', 'c']) await queue.enqueue(id);
+    const snapshot = await queue.listWaiting();
+    await queue.enqueue('d');
+    expect(await snapshot.contains(['a', 'c', 'd', 'x'])).toEqual([true, true, false, false]);
+    expect(await snapshot.contains([])).toEqual([]);
+    await snapshot.dispose();
+    await snapshot.dispose();
+    expect(await queue.dequeue(100)).toBe('a');
+  });
+
+  it('snapshots a list longer than one copy page', async () => {
+    const ids = Array.from({ length: 2_345 }, (_, i) => `id-${i}`);
+    for (const id of ids) await queue.enqueue(id);
+    const snapshot = await queue.listWaiting();
+    try {
+      expect((await snapshot.contains(ids)).every(Boolean)).toBe(true);
+    } finally {
+      await snapshot.dispose();
+    }
+  });
+
   it('returns null within the timeout when nothing arrives', async () => {
     const [id, ms] = await elapsed(() => queue.dequeue(300));
     expect(id).toBeNull();
@@ -151,5 +173,20 @@ describe('RedisQueue keys', () => {
       admin.disconnect();
       await deleteKeys(url, prefix);
     }
+  });
+});
+
+describe('MemoryQueue', () => {
+  it('holds a waiting id once however often it is enqueued, and takes it again once dequeued', async () => {
+    const queue = new MemoryQueue();
+    await queue.enqueue('a');
+    await queue.enqueue('b');
+    await queue.enqueue('a');
+    expect(await queue.size()).toBe(2);
+    expect(await queue.dequeue(10)).toBe('a');
+    await queue.enqueue('a');
+    expect(await queue.size()).toBe(2);
+    expect([await queue.dequeue(10), await queue.dequeue(10), await queue.dequeue(10)]).toEqual(['b', 'a', null]);
+    await queue.close();
   });
 });

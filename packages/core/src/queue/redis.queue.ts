@@ -2,17 +2,34 @@ import { Redis, ReplyError } from 'ioredis';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { DeadlineLock } from './deadline-lock';
-import type { JobQueue } from './job-queue';
+import { randomUUID } from 'node:crypto';
+import type { JobQueue, WaitingSnapshot } from './job-queue';
 
 export interface RedisQueueOptions {
   url: string;
-  /** Key prefix: ids go to `<prefix>queue`, lost jobs to `<prefix>dead`. */
+  /** Key prefix: ids go to `<prefix>queue`, lost jobs to `<prefix>dead`, requeue snapshots to `<prefix>waiting:*`. */
   prefix?: string;
   /** CLIENT SETNAME of the two connections: `<name>` and `<name>:blocking` (find them in CLIENT LIST). */
   name?: string;
   /** Receives connection trouble and recovery, once per outage. */
   logger?: Logger;
 }
+
+/** List entries copied into the snapshot set per round trip (LRANGE + SADD in one script). */
+const SNAPSHOT_PAGE = 1_000;
+/** A snapshot left behind by a worker that died mid-pass disappears by itself. */
+const SNAPSHOT_TTL_S = 600;
+/**
+ * Copies one page of the list into a set, server-side, so the ids never travel to the worker.
+ * KEYS[1] list, KEYS[2] set; ARGV start, stop, ttl. Returns how many entries the page held.
+ */
+const COPY_PAGE = `
+local ids = redis.call('LRANGE', KEYS[1], ARGV[1], ARGV[2])
+if #ids > 0 then
+  redis.call('SADD', KEYS[2], unpack(ids))
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+end
+return #ids`;
 
 /** Past the server's own BRPOP timeout, how long to wait for a reply before calling the connection dead. */
 const REPLY_GRACE_MS = 5_000;
@@ -28,6 +45,7 @@ const REPLY_GRACE_MS = 5_000;
 export class RedisQueue implements JobQueue {
   readonly queueKey: string;
   readonly deadKey: string;
+  private readonly snapshotKeyPrefix: string;
   private readonly commands: Redis;
   private readonly blocking: Redis;
   private readonly popTurn = new DeadlineLock();
@@ -41,6 +59,7 @@ export class RedisQueue implements JobQueue {
     const prefix = options.prefix ?? 'video-jobs:';
     this.queueKey = `${prefix}queue`;
     this.deadKey = `${prefix}dead`;
+    this.snapshotKeyPrefix = `${prefix}waiting:`;
     const name = (options.name ?? 'video-jobs').replace(/\s/g, '_');
     this.commands = new Redis(options.url, {
       connectionName: name,
@@ -98,6 +117,34 @@ export class RedisQueue implements JobQueue {
 
   size(): Promise<number> {
     return this.command(this.commands.llen(this.queueKey));
+  }
+
+  /**
+   * Copies the list into a temporary set (`<prefix>waiting:<uuid>`, pages of 1,000 by a script),
+   * then answers membership with SMISMEMBER. O(list length) once, then O(page) per question; the
+   * list keeps being served meanwhile, so the snapshot is as of a moment during the copy.
+   */
+  async listWaiting(): Promise<WaitingSnapshot> {
+    const setKey = `${this.snapshotKeyPrefix}${randomUUID()}`;
+    for (let start = 0; ; start += SNAPSHOT_PAGE) {
+      const copied = (await this.command(
+        this.commands.eval(COPY_PAGE, 2, this.queueKey, setKey, start, start + SNAPSHOT_PAGE - 1, SNAPSHOT_TTL_S),
+      )) as number;
+      if (copied < SNAPSHOT_PAGE) break;
+    }
+    let disposed = false;
+    return {
+      contains: async (jobIds) => {
+        if (jobIds.length === 0) return [];
+        const found = await this.command(this.commands.smismember(setKey, ...jobIds));
+        return found.map((n) => n === 1);
+      },
+      dispose: async () => {
+        if (disposed) return;
+        disposed = true;
+        await this.command(this.commands.del(setKey));
+      },
+    };
   }
 
   async pushDead(jobId: string): Promise<void> {

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { access, constants, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { NotFoundError } from '../errors';
+import { NotFoundError, RangeNotSatisfiableError } from '../errors';
 import type { Logger } from '../logger';
 import { reportCleanupFailure } from './cleanup-failure';
-import type { ObjectStorage } from './object-storage';
+import { assertValidRange, type ByteRange, type ObjectStorage } from './object-storage';
 import { assertValidKey } from './storage-key';
 import { writeFileFrom } from './write-file';
 
@@ -45,18 +45,35 @@ export class LocalStorage implements ObjectStorage {
     return { bytes };
   }
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, range?: ByteRange): Promise<Readable> {
+    if (range) assertValidRange(range);
     const file = this.pathOf(key);
     const handle = await open(file, 'r').catch((err: NodeJS.ErrnoException) => {
       throw isMissing(err) ? new NotFoundError(`no object under ${key}`) : err;
     });
+    let size: number;
     try {
-      if (!(await handle.stat()).isFile()) throw new NotFoundError(`no object under ${key}`);
+      const info = await handle.stat();
+      if (!info.isFile()) throw new NotFoundError(`no object under ${key}`);
+      size = info.size;
+      if (range && range.start >= size) {
+        throw new RangeNotSatisfiableError(`byte ${range.start} is past the end of ${key} (${size} bytes)`, size);
+      }
     } catch (err) {
       await handle.close();
       throw err;
     }
-    return handle.createReadStream();
+    // The open handle keeps reading the same file even if a put() renames a new one over it.
+    if (!range) return handle.createReadStream();
+    return handle.createReadStream({ start: range.start, end: Math.min(range.end, size - 1) });
+  }
+
+  async size(key: string): Promise<number> {
+    const info = await stat(this.pathOf(key)).catch((err: NodeJS.ErrnoException) => {
+      throw isMissing(err) ? new NotFoundError(`no object under ${key}`) : err;
+    });
+    if (!info.isFile()) throw new NotFoundError(`no object under ${key}`);
+    return info.size;
   }
 
   async delete(key: string): Promise<void> {

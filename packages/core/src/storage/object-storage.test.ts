@@ -6,7 +6,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { InvalidKeyError, NotFoundError, PayloadTooLargeError } from '../errors';
+import { InvalidKeyError, NotFoundError, PayloadTooLargeError, RangeNotSatisfiableError } from '../errors';
 import { createLogger } from '../logger';
 import { startS3rver, type TestS3 } from '../test-support';
 import { LocalStorage } from './local.storage';
@@ -230,6 +230,51 @@ describe.each(backends)('%s', (name, open) => {
     body.push(null);
     expect(await put).toEqual({ bytes: MiB });
     expect(await storage.exists('video_jobs/slow.mp4')).toBe(true);
+  });
+
+  it('reads a byte range, both ends inclusive, and clamps an end past the last byte', async () => {
+    const body = Buffer.from('0123456789abcdefghij');
+    await storage.put('range/r.json', Readable.from([body]));
+    expect(await text(await storage.get('range/r.json', { start: 0, end: 0 }))).toBe('0');
+    expect(await text(await storage.get('range/r.json', { start: 3, end: 7 }))).toBe('34567');
+    expect(await text(await storage.get('range/r.json', { start: 15, end: 19 }))).toBe('fghij');
+    expect(await text(await storage.get('range/r.json', { start: 15, end: 1000 }))).toBe('fghij');
+    expect(await text(await storage.get('range/r.json'))).toBe(body.toString());
+  });
+
+  it('reads a range deep inside a large object without reading what comes before', async () => {
+    const { stream, digest } = generatedStream(12 * MiB);
+    await storage.put('range/big.mp4', stream);
+    const whole = await sha256Of(await storage.get('range/big.mp4'));
+    expect(whole.digest).toBe(digest());
+    const tail = await sha256Of(await storage.get('range/big.mp4', { start: 12 * MiB - 100, end: 12 * MiB + 5 }));
+    expect(tail.bytes).toBe(100);
+    const middle = await sha256Of(await storage.get('range/big.mp4', { start: 5 * MiB, end: 6 * MiB - 1 }));
+    expect(middle.bytes).toBe(MiB);
+  });
+
+  it('refuses a range starting at or past the end with RangeNotSatisfiableError carrying the size', async () => {
+    await storage.put('range/short.json', Readable.from([Buffer.from('abc')]));
+    const err = await storage.get('range/short.json', { start: 3, end: 10 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RangeNotSatisfiableError);
+    expect((err as RangeNotSatisfiableError).size).toBe(3);
+    await storage.put('range/empty.json', Readable.from([]));
+    await expect(storage.get('range/empty.json', { start: 0, end: 0 })).rejects.toBeInstanceOf(RangeNotSatisfiableError);
+    await expect(storage.get('range/missing.json', { start: 0, end: 1 })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('refuses a reversed or negative range before asking the backend', async () => {
+    await expect(storage.get('range/short.json', { start: 5, end: 2 })).rejects.toBeInstanceOf(RangeError);
+    await expect(storage.get('range/short.json', { start: -1, end: 2 })).rejects.toBeInstanceOf(RangeError);
+  });
+
+  it('reports the size of an object, and NotFoundError for a missing one', async () => {
+    await storage.put('size/a.json', Readable.from([Buffer.alloc(1234, 1)]));
+    await storage.put('size/empty.json', Readable.from([]));
+    expect(await storage.size('size/a.json')).toBe(1234);
+    expect(await storage.size('size/empty.json')).toBe(0);
+    await expect(storage.size('size/missing.json')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(storage.size('../escape.json')).rejects.toBeInstanceOf(InvalidKeyError);
   });
 
   it('lists keys under a prefix', async () => {

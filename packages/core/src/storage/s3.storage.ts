@@ -11,10 +11,10 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { NotFoundError } from '../errors';
+import { NotFoundError, RangeNotSatisfiableError } from '../errors';
 import type { Logger } from '../logger';
 import { reportCleanupFailure } from './cleanup-failure';
-import type { ObjectStorage } from './object-storage';
+import { assertValidRange, type ByteRange, type ObjectStorage } from './object-storage';
 import { assertValidKey } from './storage-key';
 
 export interface S3StorageOptions {
@@ -101,11 +101,35 @@ export class S3Storage implements ObjectStorage {
     return { bytes };
   }
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, range?: ByteRange): Promise<Readable> {
+    assertValidKey(key);
+    if (range) assertValidRange(range);
+    try {
+      const res = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          // S3 clamps an end past the last byte, as HTTP does, and answers 416 for a start past it.
+          Range: range ? `bytes=${range.start}-${range.end}` : undefined,
+        }),
+      );
+      const body = res.Body as Readable;
+      return range ? this.checkedRange(key, body, range, res.ContentRange, res.ContentLength) : body;
+    } catch (err) {
+      if (isNotFound(err)) throw new NotFoundError(`no object under ${key}`, { cause: err });
+      if (range && isRangeNotSatisfiable(err)) {
+        const size = await this.size(key);
+        throw new RangeNotSatisfiableError(`byte ${range.start} is past the end of ${key} (${size} bytes)`, size);
+      }
+      throw err;
+    }
+  }
+
+  async size(key: string): Promise<number> {
     assertValidKey(key);
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return res.Body as Readable;
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return head.ContentLength ?? 0;
     } catch (err) {
       if (isNotFound(err)) throw new NotFoundError(`no object under ${key}`, { cause: err });
       throw err;
@@ -146,6 +170,22 @@ export class S3Storage implements ObjectStorage {
     await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
   }
 
+  /**
+   * S3 and MinIO answer a range exactly; some S3-compatible servers do not (s3rver reads
+   * `bytes=0-0` as "to the end" and answers 206 for any range of an empty object). Hold every
+   * server to the interface: past the end is RangeNotSatisfiableError, and no more than asked.
+   */
+  private checkedRange(key: string, body: Readable, range: ByteRange, contentRange?: string, length?: number): Readable {
+    const total = /\/(\d+)$/.exec(contentRange ?? '')?.[1];
+    if (total !== undefined && range.start >= Number(total)) {
+      body.destroy();
+      throw new RangeNotSatisfiableError(`byte ${range.start} is past the end of ${key} (${total} bytes)`, Number(total));
+    }
+    const wanted = range.end - range.start + 1;
+    if (length === undefined || length <= wanted) return body;
+    return takeBytes(body, wanted);
+  }
+
   /** Removes the parts of a failed multipart upload, so nothing is left (or billed) in the bucket. */
   private async abortMultipart(key: string, uploadId: string | undefined): Promise<void> {
     if (!uploadId) return; // a small body fails before any upload exists
@@ -160,4 +200,30 @@ export class S3Storage implements ObjectStorage {
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
+}
+
+function isRangeNotSatisfiable(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'InvalidRange' || e?.$metadata?.httpStatusCode === 416;
+}
+
+/** The first `n` bytes of `source`, then the end; the rest of `source` is not read. */
+function takeBytes(source: Readable, n: number): Readable {
+  let left = n;
+  const out = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (left <= 0) return done();
+      const part = chunk.length <= left ? chunk : chunk.subarray(0, left);
+      left -= part.length;
+      this.push(part);
+      if (left === 0) {
+        this.push(null);
+        source.unpipe(out);
+        source.destroy();
+      }
+      done();
+    },
+  });
+  source.on('error', (err) => out.destroy(err));
+  return source.pipe(out);
 }

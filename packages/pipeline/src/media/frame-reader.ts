@@ -9,21 +9,24 @@ export interface RawFrame {
   timestampMs: number;
 }
 
-const SHOWINFO = /Parsed_showinfo.*\bn:\s*(\d+)\s+pts:\s*\S+\s+pts_time:\s*(-?[\d.]+(?:e[-+]?\d+)?)/;
+const SHOWINFO = /Parsed_showinfo.*\bn:\s*\d+\s+pts:\s*\S+\s+pts_time:\s*(\S+)/;
 const KEEP_ERRORS = 20;
 
 /**
  * Reads fixed-size rgb24 frames from ffmpeg's stdout into a small bounded queue, so ffmpeg decodes
  * ahead while the consumer works, and pauses the pipe when the queue is full (back-pressure: a slow
  * consumer stalls ffmpeg instead of growing memory). Presentation times come from the showinfo
- * filter's stderr lines, matched to frames by their selection number.
+ * filter's stderr lines, matched to frames in order: the k-th line is the k-th frame (showinfo's own
+ * frame number is not used: it restarts whenever ffmpeg rebuilds its filter graph).
  */
 export class FrameReader {
   private readonly queue: Buffer[] = [];
   private partial: Buffer;
   private filled = 0;
-  private framesRead = 0;
-  private readonly timestamps = new Map<number, number>();
+  /** Presentation times logged for frames not yet taken, in frame order. */
+  private readonly timestamps: number[] = [];
+  private taken = 0;
+  private lastTimestampMs = 0;
   private stdoutEnded = false;
   private stderrEnded = false;
   private exit?: { code: number | null; signal: NodeJS.Signals | null };
@@ -87,13 +90,12 @@ export class FrameReader {
     for (;;) {
       signal?.throwIfAborted();
       if (this.spawnError) throw this.spawnError;
-      const n = this.framesRead - this.queue.length;
       // A frame's time is logged before its pixels are written, but the two pipes race; wait for it.
-      if (this.queue.length && (this.timestamps.has(n) || this.stderrEnded)) {
+      if (this.queue.length && (this.timestamps.length || this.stderrEnded)) {
+        const n = this.taken++;
         const data = this.queue.shift()!;
         if (this.proc.stdout.isPaused() && this.queue.length < this.maxQueued) this.proc.stdout.resume();
-        const timestampMs = this.timestamps.get(n);
-        this.timestamps.delete(n);
+        const timestampMs = this.timestamps.shift();
         if (timestampMs === undefined) throw new Error(`ffmpeg gave no presentation time for selected frame ${n}`);
         return { n, data, timestampMs };
       }
@@ -120,7 +122,6 @@ export class FrameReader {
       offset += take;
       if (this.filled === this.frameBytes) {
         this.queue.push(this.partial);
-        this.framesRead++;
         this.partial = Buffer.allocUnsafe(this.frameBytes);
         this.filled = 0;
       }
@@ -132,7 +133,10 @@ export class FrameReader {
   private onLog(raw: string): void {
     const info = SHOWINFO.exec(raw);
     if (info) {
-      this.timestamps.set(Number(info[1]), Math.round(Number(info[2]) * 1000));
+      // A frame without a time (NOPTS) takes its predecessor's, so the k-th line still names the k-th frame.
+      const ms = Math.round(Number(info[1]) * 1000);
+      if (Number.isFinite(ms)) this.lastTimestampMs = ms;
+      this.timestamps.push(this.lastTimestampMs);
       this.notify();
       return;
     }

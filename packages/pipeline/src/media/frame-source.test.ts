@@ -1,10 +1,15 @@
 import path from 'node:path';
-import { UnsupportedMediaError } from '@video-jobs/core/errors';
+import { UnsupportedMediaError, VideoLimitError } from '@video-jobs/core/errors';
 import {
   isProcessAlive,
   makeAudioOnlyMp4,
   makeCorruptedMidwayCopy,
+  makeAspectChangeMp4,
   makeEmptyFile,
+  makeLongDurationMp4,
+  makePixelFormatChangeMp4,
+  makeResolutionChangeMp4,
+  makeSizedMp4,
   makeMoovAtEndMp4,
   makeRandomFtypFile,
   makeTempDir,
@@ -45,7 +50,7 @@ afterAll(() => tmp.remove());
 describe(FrameSource.name, () => {
   describe('probe', () => {
     it('reads width, height, fps, frame count and duration', async () => {
-      expect(await source.probe(video30)).toEqual({ width: 320, height: 240, fps: 30, frameCount: 30, durationMs: 1000, codec: 'h264' });
+      expect(await source.probe(video30)).toEqual({ width: 320, height: 240, fps: 30, frameCount: 30, durationMs: 1000, startMs: 0, codec: 'h264', pixFmt: 'yuv420p' });
     });
 
     it('reads the 1080p sample', async () => {
@@ -168,6 +173,75 @@ describe(FrameSource.name, () => {
       expect(error).toBeInstanceOf(UnsupportedMediaError);
       expect((error as Error).message).toMatch(message);
       expect(source.running.size).toBe(0);
+    });
+  });
+
+  describe('hostile media (issue 16)', () => {
+    const make = (name: string, fn: (p: string) => Promise<string>) => fn(path.join(tmp.dir, name));
+
+    it.each([
+      ['resolution', 'res.mp4', makeResolutionChangeMp4, { width: 640, height: 360 }],
+      ['pixel format', 'fmt.mp4', makePixelFormatChangeMp4, { width: 320, height: 240 }],
+      ['aspect ratio', 'aspect.mp4', makeAspectChangeMp4, { width: 640, height: 360 }],
+    ] as const)('gives every frame of a video whose %s changes mid-stream, all at the first frame\'s size', async (_what, name, fn, size) => {
+      const file = await make(name, fn);
+      const frames = await collect(file);
+      expect(frames.length).toBeGreaterThanOrEqual(38);
+      expect(frames.map((f) => f.index)).toEqual(frames.map((_, i) => i));
+      for (const f of frames) expect([f.width, f.height, f.data.length]).toEqual([size.width, size.height, size.width * size.height * 3]);
+      // The frames after the change carry the second clip's picture, scaled, not a stale or blank frame.
+      expect(frames[30].data.equals(frames[10].data)).toBe(false);
+      const strided = await collect(file, { frameStride: 3, fitWithin: { width: 416, height: 416 } });
+      expect(strided.map((f) => f.index)).toEqual(strided.map((_, i) => 3 * i));
+      expect(strided.length).toBe(Math.ceil(frames.length / 3));
+    });
+
+    it('gives the same fitted pixels whether or not the full frame comes beside them', async () => {
+      const file = await make('res2.mp4', makeResolutionChangeMp4);
+      const box = { width: 416, height: 416 };
+      const alone = await collect(file, { frameStride: 5, fitWithin: box });
+      const beside = await collect(file, { frameStride: 5, alsoFitWithin: box });
+      expect(beside.map((f) => [f.width, f.height])).toEqual(alone.map(() => [640, 360]));
+      beside.forEach((f, i) => {
+        expect([f.fitted!.width, f.fitted!.height]).toEqual([416, 234]);
+        expect(f.fitted!.data.equals(alone[i].data)).toBe(true);
+      });
+    });
+
+    it('refuses frames over MAX_VIDEO_PIXELS at the probe, before decoding (8192x8192)', async () => {
+      const file = await make('huge.mp4', (p) => makeSizedMp4(p, 8192, 8192));
+      const error = await collect(file).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(VideoLimitError);
+      expect((error as Error).message).toMatch(/8192x8192 \(67108864 pixels\), over the limit of 33177600 pixels \(MAX_VIDEO_PIXELS\)/);
+      expect(source.running.size).toBe(0);
+    });
+
+    it('fails, without hanging, a video whose frames grow past MAX_VIDEO_PIXELS mid-stream', async () => {
+      const file = await make('grow.mp4', makeResolutionChangeMp4);
+      const small = new FrameSource({ limits: { maxPixels: 640 * 360, maxSeconds: 3600 } });
+      const read = async () => {
+        for await (const _ of small.frames(file, { frameStride: 1, maxFrames: null })) void _;
+      };
+      await expect(read()).rejects.toThrow(UnsupportedMediaError);
+      expect(small.running.size).toBe(0);
+    });
+
+    it('refuses a video longer than MAX_VIDEO_SECONDS with the limit in the message', async () => {
+      const file = await make('long.mp4', makeLongDurationMp4);
+      await expect(collect(file)).rejects.toThrow(/lasts 6\.94 h \(25000 s\), over the limit of 6\.00 h \(21600 s\) \(MAX_VIDEO_SECONDS\)/);
+    });
+
+    it.each([
+      ['an odd 641x361 frame', 'odd.mp4', (p: string) => makeSizedMp4(p, 641, 361, { pixFmt: 'yuv444p' }), [641, 361]],
+      ['10-bit H.264', 'ten.mp4', (p: string) => makeSizedMp4(p, 320, 240, { pixFmt: 'yuv420p10le' }), [320, 240]],
+      ['HEVC', 'hevc.mp4', (p: string) => makeSizedMp4(p, 320, 240, { codec: 'libx265', extra: ['-x265-params', 'log-level=error'] }), [320, 240]],
+      ['MJPEG', 'mjpeg.mp4', (p: string) => makeSizedMp4(p, 320, 240, { codec: 'mjpeg', pixFmt: 'yuvj420p' }), [320, 240]],
+      ['rotation metadata', 'rot.mp4', (p: string) => makeSizedMp4(p, 320, 240, { extra: ['-metadata:s:v:0', 'rotate=90'] }), [320, 240]],
+      ['a 16x16 frame', 'tiny.mp4', (p: string) => makeSizedMp4(p, 16, 16), [16, 16]],
+    ] as const)('still reads %s', async (_what, name, fn, [width, height]) => {
+      const frames = await collect(await make(name, fn));
+      expect(frames).toHaveLength(2);
+      for (const f of frames) expect([f.width, f.height, f.data.length]).toEqual([width, height, width * height * 3]);
     });
   });
 

@@ -12,12 +12,16 @@ export interface VideoInfo {
   /** Frames in the stream as the container indexes them; null when it does not say. */
   frameCount: number | null;
   durationMs: number | null;
+  /** Presentation time of the stream's start (negative with some edit lists); 0 when unknown. */
+  startMs: number;
   codec: string;
+  /** Pixel format of the first frame as the decoder reports it (e.g. yuv420p); null when unknown. */
+  pixFmt: string | null;
 }
 
 interface ProbeJson {
   streams?: Array<{ codec_type?: string; codec_name?: string; width?: number; height?: number; avg_frame_rate?: string;
-    r_frame_rate?: string; nb_frames?: string; duration?: string }>;
+    r_frame_rate?: string; nb_frames?: string; duration?: string; start_time?: string; pix_fmt?: string }>;
   format?: { duration?: string };
 }
 
@@ -46,7 +50,7 @@ const rate = (r?: string) => {
 export async function probeVideo(ffprobe: string, path: string, signal?: AbortSignal): Promise<VideoInfo> {
   await checkIsMp4(path);
   const args = ['-v', 'error', '-of', 'json', '-show_entries',
-    'stream=codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:format=duration', path];
+    'stream=codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration,start_time,pix_fmt:format=duration', path];
   const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number }>((resolve, reject) => {
     execFile(ffprobe, args, { maxBuffer: 16 * 1024 * 1024, signal }, (err, stdout, stderr) => {
       if (err && typeof (err as { code?: unknown }).code !== 'number') reject(err);
@@ -64,12 +68,15 @@ export async function probeVideo(ffprobe: string, path: string, signal?: AbortSi
   if (!video.width || !video.height) throw mediaErrorFromLog(messages, 'could not decode video: its frame size is unknown');
   const frames = Number(video.nb_frames);
   const seconds = Number(video.duration ?? json.format?.duration);
+  const start = Number(video.start_time);
   return {
     width: video.width,
     height: video.height,
     fps: rate(video.avg_frame_rate) || rate(video.r_frame_rate),
     frameCount: Number.isInteger(frames) && frames > 0 ? frames : null,
     durationMs: Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : null,
+    startMs: Number.isFinite(start) ? Math.round(start * 1000) : 0,
     codec: video.codec_name ?? 'unknown',
+    pixFmt: video.pix_fmt && /^[a-z0-9_]+$/.test(video.pix_fmt) ? video.pix_fmt : null,
   };
 }

@@ -5,6 +5,7 @@
 export * from './text-image';
 export * from './test-video';
 export * from './corrupt-files';
+export * from './hostile-media';
 export * from './temp-dir';
 export * from './onnx-model';
 export * from './shared-assets';
