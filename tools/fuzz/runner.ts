@@ -3,7 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildMessage, RunRequest } from './protocol';
 
-export type Verdict = 'completed' | 'failed' | 'hung' | 'crashed';
+/**
+ * slow: over the bound while frames were still coming (the last one under SLOW_IDLE_MS before): the
+ * worker was busy, not wedged, but the file's outcome is unknown because it was killed.
+ */
+export type Verdict = 'completed' | 'failed' | 'slow' | 'hung' | 'crashed';
+
+const SLOW_IDLE_MS = 5_000;
 
 export interface RunOutcome {
   verdict: Verdict;
@@ -84,10 +90,11 @@ export class WorkerHost {
         finish({ verdict: 'crashed', detail: `worker process died (${signal ?? `exit ${code}`}): ${lastLines(this.stderrTail)}` });
       };
       const timer = setTimeout(() => {
-        const idle = Math.round((Date.now() - lastFrameAt) / 1000);
+        const idleMs = Date.now() - lastFrameAt;
+        const idle = Math.round(idleMs / 1000);
         this.kill();
         finish({
-          verdict: 'hung',
+          verdict: frames > 0 && idleMs < SLOW_IDLE_MS ? 'slow' : 'hung',
           detail: frames === 0
             ? `no frame in ${Math.round(boundMs / 1000)} s; killed`
             : `over the ${Math.round(boundMs / 1000)} s bound after ${frames} frames, last one ${idle} s before; killed`,
