@@ -59,7 +59,10 @@ async function main(): Promise<void> {
         if (!line) continue;
         try {
           const entry = JSON.parse(line) as { message?: string; error?: unknown };
-          if (entry.message === 'job attempt failed unexpectedly') attemptError = String(entry.error);
+          // The unexpected error of an attempt, or the stall watchdog's abort (issue 16).
+          if (entry.message === 'job attempt failed unexpectedly' || /no progress/i.test(entry.message ?? '')) {
+            attemptError = String(entry.error ?? entry.message);
+          }
         } catch {
           // not JSON: ignore
         }
