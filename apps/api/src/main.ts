@@ -10,7 +10,7 @@ import {
   loadConfig,
   pipelineOptionsFromConfig,
 } from '@video-jobs/core';
-import { createPipelineService, DEFAULT_PIPELINE_ID, PipelineRegistry } from '@video-jobs/pipeline';
+import { checkUploadLimits, createPipelineService, DEFAULT_PIPELINE_ID, PipelineRegistry } from '@video-jobs/pipeline';
 import { createApp } from './app';
 import { createApiMetrics } from './http/metrics';
 import { apiDocsRoutes } from './openapi/docs.routes';
@@ -54,6 +54,8 @@ async function main(): Promise<void> {
     defaultPipeline: DEFAULT_PIPELINE_ID,
     apiKeys: config.API_KEYS,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    idempotencyWindowMs: config.RETENTION_MS,
+    inspectUpload: (key) => checkUploadLimits(() => services.storage.get(key), { limits: pipelineOptionsFromConfig(config).limits }),
     extraRoutes: apiDocsRoutes(pipelineIds, DEFAULT_PIPELINE_ID),
   });
   const server = app.listen(config.PORT, () => {

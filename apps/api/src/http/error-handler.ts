@@ -2,12 +2,14 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { MulterError } from 'multer';
 import type { Logger } from '@video-jobs/core';
 import {
+  IdempotencyKeyReusedError,
   isDatabaseUnavailable,
   NotFoundError,
   PayloadTooLargeError,
   RangeNotSatisfiableError,
   UnauthorizedError,
   UnsupportedMediaError,
+  VideoLimitError,
   ValidationError,
 } from '@video-jobs/core';
 import { problem, sendProblem, type Problem } from './problem';
@@ -52,11 +54,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 }
 
 function toProblem(err: unknown): Problem | undefined {
+  // Before UnsupportedMediaError, its base: a readable video over a limit is 422, not a bad request.
+  if (err instanceof VideoLimitError) return problem(422, err.message);
   if (err instanceof ValidationError || err instanceof UnsupportedMediaError) return problem(400, err.message);
   if (err instanceof NotFoundError) return problem(404, err.message);
   if (err instanceof UnauthorizedError) return problem(401, err.message);
   if (err instanceof PayloadTooLargeError) return problem(413, err.message);
   if (err instanceof RangeNotSatisfiableError) return problem(416, err.message);
+  if (err instanceof IdempotencyKeyReusedError) return problem(422, err.message);
   if (err instanceof MulterError) return problem(400, MULTER_DETAIL[err.code] ?? err.message);
   // body-parser and busboy errors carry an HTTP status for malformed bodies.
   const status = (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
