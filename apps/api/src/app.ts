@@ -19,6 +19,8 @@ export interface AppDeps {
   defaultPipeline: string;
   apiKeys: readonly string[];
   maxUploadBytes: number;
+  /** How long an Idempotency-Key names its job: RETENTION_MS (0: as long as the job exists). */
+  idempotencyWindowMs: number;
   /** The console's built files (default: the @video-jobs/console package's dist/). */
   consoleDir?: string;
   /** Extra routes mounted before the 404 handler (OpenAPI document and its rendering). */

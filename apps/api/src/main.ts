@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     defaultPipeline: DEFAULT_PIPELINE_ID,
     apiKeys: config.API_KEYS,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    idempotencyWindowMs: config.RETENTION_MS,
     extraRoutes: apiDocsRoutes(pipelineIds, DEFAULT_PIPELINE_ID),
   });
   const server = app.listen(config.PORT, () => {

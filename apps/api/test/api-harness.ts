@@ -55,6 +55,7 @@ export async function createApiHarness(): Promise<ApiHarness> {
         defaultPipeline: 'yolo_ocr',
         apiKeys: [],
         maxUploadBytes: 50 * 1024 * 1024,
+        idempotencyWindowMs: 7 * 24 * 3600 * 1000,
         extraRoutes: apiDocsRoutes(PIPELINE_IDS, 'yolo_ocr'),
         ...overrides,
       });

@@ -43,3 +43,6 @@ export class RangeNotSatisfiableError extends AppError {
     super(message);
   }
 }
+
+/** An Idempotency-Key reused for a different request (another file or other parameters). HTTP 422. */
+export class IdempotencyKeyReusedError extends AppError {}

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { MulterError } from 'multer';
 import type { Logger } from '@video-jobs/core';
 import {
+  IdempotencyKeyReusedError,
   isDatabaseUnavailable,
   NotFoundError,
   PayloadTooLargeError,
@@ -57,6 +58,7 @@ function toProblem(err: unknown): Problem | undefined {
   if (err instanceof UnauthorizedError) return problem(401, err.message);
   if (err instanceof PayloadTooLargeError) return problem(413, err.message);
   if (err instanceof RangeNotSatisfiableError) return problem(416, err.message);
+  if (err instanceof IdempotencyKeyReusedError) return problem(422, err.message);
   if (err instanceof MulterError) return problem(400, MULTER_DETAIL[err.code] ?? err.message);
   // body-parser and busboy errors carry an HTTP status for malformed bodies.
   const status = (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { pipeline as pipeStreams } from 'node:stream/promises';
 import { Router, type Request, type RequestHandler } from 'express';
 import multer from 'multer';
@@ -15,7 +15,9 @@ import {
 import { ObjectStorageEngine } from '../upload/object-storage.engine';
 import type { ApiMetrics } from '../http/metrics';
 import { inputRoute } from './input.route';
-import { parseSubmitParams } from './submit-params';
+import { replay, parseIdempotencyKey, requestHash } from './idempotency';
+import { encodeCursor, parseListParams } from './job-list';
+import { parseSubmitParams, type SubmitParams } from './submit-params';
 
 export interface VideoRoutesDeps {
   jobs: JobRepository;
@@ -24,6 +26,8 @@ export interface VideoRoutesDeps {
   pipelineIds: readonly string[];
   defaultPipeline: string;
   maxUploadBytes: number;
+  /** How long an Idempotency-Key names its job (RETENTION_MS; 0: as long as the job exists). */
+  idempotencyWindowMs: number;
   logger: Logger;
   metrics: ApiMetrics;
 }
@@ -38,6 +42,23 @@ function statusBody(job: JobRow) {
     created_at: job.created_at.toISOString(),
     updated_at: job.updated_at.toISOString(),
     ...(job.status === 'failed' ? { error_message: job.error_message ?? 'unknown error' } : {}),
+  };
+}
+
+/** A listing entry: the status body plus the pipeline, which a list of many jobs needs to show. */
+function listEntry(job: JobRow) {
+  return { ...statusBody(job), pipeline_id: job.pipeline_id };
+}
+
+function newJobRow(req: Request, inputPath: string, params: SubmitParams) {
+  return {
+    job_id: req.jobId,
+    status: 'pending' as const,
+    input_path: inputPath,
+    pipeline_id: params.pipelineId,
+    frame_stride: params.frameStride,
+    max_frames: params.maxFrames,
+    owner: req.owner,
   };
 }
 
@@ -59,7 +80,7 @@ export function videoRoutes(deps: VideoRoutesDeps): Router {
     return job;
   }
 
-  const checkUpload: RequestHandler = (req, _res, next) => {
+  const checkUpload: RequestHandler = async (req, _res, next) => {
     if (!req.is('multipart/form-data')) {
       return next(new ValidationError('send the video as multipart/form-data with the file in the field "file"'));
     }
@@ -70,6 +91,12 @@ export function videoRoutes(deps: VideoRoutesDeps): Router {
     }
     // Query parameters are checked before the upload so a bad one costs no transfer.
     parseSubmitParams(req.query, {}, deps.pipelineIds, deps.defaultPipeline);
+    const key = parseIdempotencyKey(req.get('idempotency-key'));
+    if (key !== undefined) {
+      // A key seen before: the upload is still read (to tell the same file from another) but not stored.
+      const replayOf = await jobs.findByIdempotencyKey(req.owner, key, deps.idempotencyWindowMs);
+      req.idempotency = { key, fileHash: createHash('sha256'), replayOf };
+    }
     req.jobId = randomUUID();
     next();
   };
@@ -77,24 +104,29 @@ export function videoRoutes(deps: VideoRoutesDeps): Router {
   router.post('/submit', checkUpload, upload, async (req, res) => {
     const file = req.file;
     if (!file) throw new ValidationError('no file: send the video in the multipart form field "file"');
-    let pipelineId: string | undefined;
+    const idempotency = req.idempotency;
+    let created = false;
     try {
       const params = parseSubmitParams(req.query, req.body ?? {}, deps.pipelineIds, deps.defaultPipeline);
-      await jobs.create({
-        job_id: req.jobId,
-        status: 'pending',
-        input_path: file.key,
-        pipeline_id: params.pipelineId,
-        frame_stride: params.frameStride,
-        max_frames: params.maxFrames,
-        owner: req.owner,
-      });
-      pipelineId = params.pipelineId;
+      if (!idempotency) {
+        await jobs.create(newJobRow(req, file.key, params));
+        created = true;
+      } else {
+        const hash = requestHash(idempotency.fileHash.digest('hex'), params);
+        if (idempotency.replayOf) return replay(res, idempotency.key, idempotency.replayOf, hash);
+        // The unique index decides between racing submits with one key; the loser answers as a replay.
+        const outcome = await jobs.createIdempotent(
+          { ...newJobRow(req, file.key, params), idempotency_key: idempotency.key, request_hash: hash },
+          deps.idempotencyWindowMs,
+        );
+        if (!outcome.created) return replay(res, idempotency.key, outcome.job, hash);
+        created = true;
+      }
+      deps.metrics.jobsSubmitted.inc({ pipeline: params.pipelineId });
     } finally {
-      // No row, no object: a refused or failed submit leaves nothing behind.
-      if (pipelineId === undefined) await storage.delete(file.key);
+      // No row, no object: a refused, failed or replayed submit leaves nothing behind.
+      if (!created && file.stored) await storage.delete(file.key);
     }
-    deps.metrics.jobsSubmitted.inc({ pipeline: pipelineId });
     try {
       await queue.enqueue(req.jobId);
     } catch (err) {
@@ -104,6 +136,12 @@ export function videoRoutes(deps: VideoRoutesDeps): Router {
     }
     logger.info('job submitted', { job_id: req.jobId, transition: 'created->pending', request_id: req.requestId });
     res.status(202).location(`/video/status/${req.jobId}`).json({ job_id: req.jobId });
+  });
+
+  router.get('/jobs', async (req, res) => {
+    const params = parseListParams(req.query);
+    const page = await jobs.list({ owner: req.owner, statuses: params.statuses, limit: params.limit, after: params.after });
+    res.json({ jobs: page.jobs.map(listEntry), next_cursor: page.next ? encodeCursor(page.next) : null });
   });
 
   router.get('/status/:job_id', async (req, res) => {

@@ -1,3 +1,4 @@
+import type { Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { PayloadTooLargeError, UnsupportedMediaError, ValidationError } from '@video-jobs/core';
 
@@ -12,7 +13,11 @@ export class Mp4UploadGuard extends Transform {
   private head = Buffer.alloc(0);
   private bytes = 0;
 
-  constructor(private readonly maxBytes: number) {
+  /** `hash`, when given, sees every byte that passes (an Idempotency-Key submit hashes its file). */
+  constructor(
+    private readonly maxBytes: number,
+    private readonly hash?: Hash,
+  ) {
     super();
   }
 
@@ -22,6 +27,7 @@ export class Mp4UploadGuard extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
+    this.hash?.update(chunk);
     if (this.bytes > this.maxBytes) {
       return done(new PayloadTooLargeError(`the file is larger than the limit of ${this.maxBytes} bytes`));
     }

@@ -6,6 +6,32 @@ export interface PendingCursor {
   updated_at: string;
 }
 
+/** Where a page of the job listing starts: just after this job, in (created_at, job_id) order. */
+export interface ListPosition {
+  /** created_at in microseconds since the epoch, as a decimal string (a Date holds only ms). */
+  createdAtUs: string;
+  jobId: string;
+}
+
+export interface ListJobsQuery {
+  /** Only this owner's jobs; null: the jobs submitted in open mode. */
+  owner: string | null;
+  /** Any of these statuses; empty: every status. */
+  statuses: readonly JobStatus[];
+  limit: number;
+  after?: ListPosition;
+}
+
+export interface JobPage {
+  /** Newest first. */
+  jobs: JobRow[];
+  /** Where the next page starts; null when this page holds the last job. */
+  next: ListPosition | null;
+}
+
+/** A submit carrying an Idempotency-Key: the new job, or the one the key already names. */
+export type IdempotentCreate = { created: true; job: JobRow } | { created: false; job: JobRow };
+
 export interface ReapResult {
   /** Jobs whose lease expired and went back to pending (to be enqueued again). */
   requeued: string[];
@@ -19,6 +45,16 @@ export interface ReapResult {
  */
 export interface JobRepository {
   create(job: NewJob): Promise<JobRow>;
+  /**
+   * Inserts the job unless its owner already has a job with its idempotency_key created within
+   * windowMs (0: no limit); then answers that job instead. One statement decides, so of racing
+   * submits with one key exactly one creates. An older job holding the key gives it up.
+   */
+  createIdempotent(job: NewJob & { idempotency_key: string; request_hash: string }, windowMs: number): Promise<IdempotentCreate>;
+  /** The job an owner's idempotency key names, if created within windowMs (0: no limit). */
+  findByIdempotencyKey(owner: string | null, key: string, windowMs: number): Promise<JobRow | undefined>;
+  /** A page of an owner's jobs, newest first, by keyset on (created_at, job_id): no OFFSET. */
+  list(query: ListJobsQuery): Promise<JobPage>;
   /** undefined for an unknown or malformed id (never a database error). */
   get(jobId: string): Promise<JobRow | undefined>;
   /** Removes a job row; used only to undo a submit that failed before it was answered. */

@@ -18,6 +18,10 @@ export interface JobTable {
   attempts: Generated<number>;
   locked_by: string | null;
   owner: string | null;
+  /** The client's Idempotency-Key (migration 0002); unique per owner while set. */
+  idempotency_key: ColumnType<string | null, string | null | undefined, string | null>;
+  /** sha256 of the submitted file and parameters, to tell a replay from a different request. */
+  request_hash: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type JobRow = Selectable<JobTable>;

@@ -288,6 +288,128 @@ describe.each(backends)('KyselyJobRepository on %s', (_name, open) => {
     });
   });
 
+  describe('createIdempotent', () => {
+    const keyed = (owner: string | null, key: string, hash = 'h1') =>
+      ({ ...newJobFactory({ owner }), idempotency_key: key, request_hash: hash }) as const;
+
+    it('creates a job for a new key and answers the same job for the key again', async () => {
+      const owner = `owner-${randomUUID()}`;
+      const first = await repo.createIdempotent(keyed(owner, 'k1'), 60_000);
+      expect(first.created).toBe(true);
+      const second = keyed(owner, 'k1', 'h2');
+      const again = await repo.createIdempotent(second, 60_000);
+      expect(again).toMatchObject({ created: false, job: { job_id: first.job.job_id, request_hash: 'h1' } });
+      expect(await repo.get(second.job_id)).toBeUndefined();
+    });
+
+    it('keeps key spaces apart per owner, and shares one among open-mode (null owner) callers', async () => {
+      const key = `k-${randomUUID()}`;
+      const a = await repo.createIdempotent(keyed('owner-a', key), 60_000);
+      const b = await repo.createIdempotent(keyed('owner-b', key), 60_000);
+      expect(a.created && b.created).toBe(true);
+      const open1 = await repo.createIdempotent(keyed(null, key), 60_000);
+      const open2 = await repo.createIdempotent(keyed(null, key), 60_000);
+      expect(open1.created).toBe(true);
+      expect(open2).toMatchObject({ created: false, job: { job_id: open1.job.job_id } });
+    });
+
+    it('makes exactly one job of 20 racing creates with one key', async () => {
+      const owner = `owner-${randomUUID()}`;
+      const results = await Promise.all(Array.from({ length: 20 }, () => repo.createIdempotent(keyed(owner, 'race'), 60_000)));
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.job.job_id)).size).toBe(1);
+      const page = await repo.list({ owner, statuses: [], limit: 100 });
+      expect(page.jobs).toHaveLength(1);
+    });
+
+    it('frees a key once its job is older than the window, and never with window 0', async () => {
+      const owner = `owner-${randomUUID()}`;
+      const old = await repo.createIdempotent(keyed(owner, 'k'), 60_000);
+      await sql`update jobs set created_at = now() - interval '2 minutes' where job_id = ${old.job.job_id}`.execute(db);
+      expect(await repo.findByIdempotencyKey(owner, 'k', 0)).toMatchObject({ job_id: old.job.job_id });
+      expect(await repo.createIdempotent(keyed(owner, 'k'), 0)).toMatchObject({ created: false });
+      expect(await repo.findByIdempotencyKey(owner, 'k', 60_000)).toBeUndefined();
+      const fresh = await repo.createIdempotent(keyed(owner, 'k'), 60_000);
+      expect(fresh.created).toBe(true);
+      expect(fresh.job.job_id).not.toBe(old.job.job_id);
+      expect((await repo.get(old.job.job_id))!.idempotency_key).toBeNull();
+    });
+  });
+
+  describe('list', () => {
+    /** n jobs of one owner, created_at one millisecond apart plus a microsecond tie. */
+    async function seed(owner: string, n: number, status: 'pending' | 'failed' = 'pending') {
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const job = await repo.create(newJobFactory({ owner, status }));
+        ids.push(job.job_id);
+      }
+      return ids;
+    }
+
+    async function all(owner: string | null, statuses: Array<'pending' | 'failed' | 'running' | 'completed'>, limit: number) {
+      const pages: string[][] = [];
+      let after;
+      do {
+        const page = await repo.list({ owner, statuses, limit, after });
+        pages.push(page.jobs.map((j) => j.job_id));
+        after = page.next ?? undefined;
+      } while (after);
+      return pages;
+    }
+
+    it('pages through an owner\'s jobs newest first, each exactly once, and no one else\'s', async () => {
+      const owner = `owner-${randomUUID()}`;
+      const ids = await seed(owner, 7);
+      await seed(`other-${randomUUID()}`, 3);
+      // Same created_at to the microsecond for two jobs: job_id breaks the tie.
+      await sql`update jobs set created_at = (select created_at from jobs where job_id = ${ids[3]}) where job_id = ${ids[4]}`.execute(db);
+      const pages = await all(owner, [], 3);
+      expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
+      const listed = pages.flat();
+      expect(new Set(listed)).toEqual(new Set(ids));
+      const rows = await db.selectFrom('jobs').select(['job_id', 'created_at']).where('owner', '=', owner)
+        .orderBy('created_at', 'desc').orderBy('job_id', 'desc').execute();
+      expect(listed).toEqual(rows.map((r) => r.job_id));
+    });
+
+    it('answers next null when the page holds the last job, and an empty page for an owner with none', async () => {
+      const owner = `owner-${randomUUID()}`;
+      await seed(owner, 2);
+      expect((await repo.list({ owner, statuses: [], limit: 2 })).next).toBeNull();
+      expect(await repo.list({ owner: `none-${randomUUID()}`, statuses: [], limit: 5 })).toEqual({ jobs: [], next: null });
+    });
+
+    it('filters by one or several statuses, merging them newest first', async () => {
+      const owner = `owner-${randomUUID()}`;
+      const pending = await seed(owner, 3, 'pending');
+      const failed = await seed(owner, 3, 'failed');
+      await seed(owner, 1, 'pending');
+      await sql`update jobs set status = 'running' where job_id = ${pending[0]}`.execute(db);
+      const onlyFailed = (await all(owner, ['failed'], 2)).flat();
+      expect(onlyFailed).toEqual([...failed].reverse());
+      const mixed = (await all(owner, ['failed', 'running'], 2)).flat();
+      expect(mixed).toEqual([...failed].reverse().concat(pending[0]));
+    });
+
+    it('lists open-mode jobs (null owner) apart from keyed ones', async () => {
+      const before = (await all(null, [], 100)).flat();
+      const [id] = await seed(null as unknown as string, 1);
+      const after = (await all(null, [], 100)).flat();
+      expect(after[0]).toBe(id);
+      expect(after).toHaveLength(before.length + 1);
+    });
+
+    it('reads an index range, never the whole table', async () => {
+      const owner = `owner-${randomUUID()}`;
+      await seed(owner, 3);
+      const { rows } = await sql<{ 'QUERY PLAN': string }>`explain select * from jobs where owner = ${owner} and status = 'pending'
+        order by created_at desc, job_id desc limit 21`.execute(db);
+      const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+      expect(plan).toMatch(/Index Scan using jobs_owner_status_created_at_idx/);
+    });
+  });
+
   describe('ping', () => {
     it('resolves while the database is reachable', async () => {
       await expect(repo.ping()).resolves.toBeUndefined();

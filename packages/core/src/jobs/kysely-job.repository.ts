@@ -1,7 +1,8 @@
 import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database';
 import { isJobId } from './job-id';
-import type { JobRepository, PendingCursor, ReapResult } from './job.repository';
+import { listJobs } from './job-listing';
+import type { IdempotentCreate, JobPage, JobRepository, ListJobsQuery, PendingCursor, ReapResult } from './job.repository';
 import { JOB_STATUSES, type JobRow, type JobStatus, type JobUpdate, type NewJob } from './job.table';
 
 /** The database clock, so every machine judges leases against the same time. */
@@ -29,6 +30,51 @@ export class KyselyJobRepository implements JobRepository {
 
   create(job: NewJob): Promise<JobRow> {
     return this.db.insertInto('jobs').values(job).returningAll().executeTakeFirstOrThrow();
+  }
+
+  async createIdempotent(
+    job: NewJob & { idempotency_key: string; request_hash: string },
+    windowMs: number,
+  ): Promise<IdempotentCreate> {
+    const owner = job.owner ?? null;
+    const key = job.idempotency_key;
+    if (windowMs > 0) {
+      // A key older than the window is free again: its old job lets go of it.
+      await this.db
+        .updateTable('jobs')
+        .set({ idempotency_key: null })
+        .where((eb) => (owner === null ? eb('owner', 'is', null) : eb('owner', '=', owner)))
+        .where('idempotency_key', '=', key)
+        .where('created_at', '<', ago(windowMs))
+        .execute();
+    }
+    // Two tries: the job holding the key can be deleted (retention) between the insert and the read.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const created = await this.db
+        .insertInto('jobs')
+        .values(job)
+        .onConflict((oc) => oc.columns(['owner', 'idempotency_key']).where('idempotency_key', 'is not', null).doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (created) return { created: true, job: created };
+      const existing = await this.findByIdempotencyKey(owner, key, 0);
+      if (existing) return { created: false, job: existing };
+    }
+    throw new Error(`idempotency key conflict could not be resolved for job ${job.job_id}`);
+  }
+
+  findByIdempotencyKey(owner: string | null, key: string, windowMs: number): Promise<JobRow | undefined> {
+    return this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where((eb) => (owner === null ? eb('owner', 'is', null) : eb('owner', '=', owner)))
+      .where('idempotency_key', '=', key)
+      .$if(windowMs > 0, (qb) => qb.where('created_at', '>=', ago(windowMs)))
+      .executeTakeFirst();
+  }
+
+  list(query: ListJobsQuery): Promise<JobPage> {
+    return listJobs(this.db, query);
   }
 
   async get(jobId: string): Promise<JobRow | undefined> {

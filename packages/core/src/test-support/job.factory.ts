@@ -20,6 +20,8 @@ export function jobFactory(overrides: Partial<JobRow> = {}): JobRow {
     attempts: 0,
     locked_by: null,
     owner: null,
+    idempotency_key: null,
+    request_hash: null,
     ...overrides,
   };
 }

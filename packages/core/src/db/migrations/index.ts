@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as createJobs from './0001_create_jobs';
+import * as jobListingAndIdempotency from './0002_job_listing_and_idempotency';
 
 /**
  * Every migration, in the order they apply. A static list rather than a folder scan, so the
@@ -8,4 +9,5 @@ import * as createJobs from './0001_create_jobs';
  */
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001_create_jobs': createJobs,
+  '0002_job_listing_and_idempotency': jobListingAndIdempotency,
 };
