@@ -14,9 +14,9 @@ import {
 } from '@video-jobs/core';
 import { ObjectStorageEngine } from '../upload/object-storage.engine';
 import type { ApiMetrics } from '../http/metrics';
-import { inputRoute } from './input.route';
 import { replay, parseIdempotencyKey, requestHash } from './idempotency';
 import { encodeCursor, parseListParams } from './job-list';
+import { inputRoute } from './input.route';
 import { parseSubmitParams, type SubmitParams } from './submit-params';
 
 export interface VideoRoutesDeps {

@@ -1,11 +1,5 @@
 import type { JobRow, JobStatus, NewJob } from './job.table';
 
-/** A position in the pending jobs ordered by (updated_at, job_id); updated_at as Postgres text, exact. */
-export interface PendingCursor {
-  job_id: string;
-  updated_at: string;
-}
-
 /** Where a page of the job listing starts: just after this job, in (created_at, job_id) order. */
 export interface ListPosition {
   /** created_at in microseconds since the epoch, as a decimal string (a Date holds only ms). */
@@ -31,6 +25,12 @@ export interface JobPage {
 
 /** A submit carrying an Idempotency-Key: the new job, or the one the key already names. */
 export type IdempotentCreate = { created: true; job: JobRow } | { created: false; job: JobRow };
+
+/** A position in the pending jobs ordered by (updated_at, job_id); updated_at as Postgres text, exact. */
+export interface PendingCursor {
+  job_id: string;
+  updated_at: string;
+}
 
 export interface ReapResult {
   /** Jobs whose lease expired and went back to pending (to be enqueued again). */

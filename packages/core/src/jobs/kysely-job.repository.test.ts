@@ -337,11 +337,13 @@ describe.each(backends)('KyselyJobRepository on %s', (_name, open) => {
   });
 
   describe('list', () => {
-    /** n jobs of one owner, created_at one millisecond apart plus a microsecond tie. */
+    let clock = Date.now() + 3_600_000;
+    /** n jobs of one owner, created one second apart in insertion order (PGlite's clock can repeat). */
     async function seed(owner: string, n: number, status: 'pending' | 'failed' = 'pending') {
       const ids: string[] = [];
       for (let i = 0; i < n; i++) {
-        const job = await repo.create(newJobFactory({ owner, status }));
+        clock += 1000;
+        const job = await repo.create(newJobFactory({ owner, status, created_at: new Date(clock) }));
         ids.push(job.job_id);
       }
       return ids;

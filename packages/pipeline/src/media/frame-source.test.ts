@@ -68,6 +68,12 @@ describe(FrameSource.name, () => {
       expect(frames[0].data.length).toBe(320 * 240 * 3);
     });
 
+    it('reads every frame of a real video at stride 1 to its end without an error (the sample traffic camera, 344 frames)', async () => {
+      const frames = await collect(samplePath('traffic_cam_timestamp.mp4'), { fitWithin: { width: 160, height: 160 } });
+      expect(frames).toHaveLength(344);
+      expect(frames[343].index).toBe(343);
+    });
+
     it('selects every 7th frame of 30: 0, 7, 14, 21, 28', async () => {
       const frames = await collect(video30, { frameStride: 7 });
       expect(frames.map((f) => f.index)).toEqual([0, 7, 14, 21, 28]);

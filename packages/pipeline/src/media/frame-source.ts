@@ -164,7 +164,10 @@ function ffmpegArgs(path: string, options: FrameReadOptions, info: VideoInfo, la
   chain.push('showinfo');
   // Timestamps as frame numbers from here on: nothing downstream may drop, repeat or reorder a
   // frame because of odd source times (duplicates, negative or backwards pts after a splice).
-  chain.push('setpts=N');
+  // In a time base of 1 s: with pts N in the input's fine time base (e.g. 1/15360) the rawvideo
+  // muxer, working in 1/fps, rounded neighbouring frames to the same dts and logged an error, which
+  // failed every stride-1 read of a real video at its end.
+  chain.push('settb=1,setpts=N');
   // The detector's copy is made by the same filter in both layouts, so its pixels are identical.
   const fittedChain = (s: Size) => `scale=${s.width}:${s.height}:flags=bilinear,format=rgb24`;
   let graph: string;

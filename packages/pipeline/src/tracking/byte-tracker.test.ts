@@ -33,6 +33,31 @@ describe(ByteTracker.name, () => {
     expect(new Set(ids)).toEqual(new Set([1]));
   });
 
+  it('gives a person its id back after crossing behind another, though its box shrank as it went behind', () => {
+    // A walks right behind B, who walks left; the detector sees only A's visible part, and nothing
+    // while less than 40 % of A shows. The plain Kalman prediction stalls (the visible part's centre
+    // stops moving as A disappears); the tracker moves a lost track on from its last full-size box.
+    const crossing = (tracker: ByteTracker) => {
+      const seen: Array<{ a?: number; b: number }> = [];
+      for (let k = 0; k < 90; k++) {
+        const ax = 100 + 3 * k;
+        const bx = 460 - 3 * k;
+        const visible: Box = ax < bx ? [ax, 100, Math.min(ax + 60, bx), 220] : [Math.max(ax, bx + 60), 100, ax + 60, 220];
+        const share = Math.max(0, visible[2] - visible[0]) / 60;
+        const dets = [{ box: [bx, 105, bx + 60, 225] as Box, confidence: 0.9, class_id: 0 }];
+        if (share >= 0.4) dets.push({ box: visible, confidence: 0.9, class_id: 0 });
+        const ids = tracker.update(dets);
+        seen.push({ b: ids[0], a: ids[1] });
+      }
+      return seen;
+    };
+    const seen = crossing(new ByteTracker());
+    expect(new Set(seen.map((s) => s.b))).toEqual(new Set([1]));
+    expect(new Set(seen.map((s) => s.a).filter((a) => a !== undefined))).toEqual(new Set([2]));
+    const plain = crossing(new ByteTracker({ lostMotionFromHistory: false, lostBuffer: 0 }));
+    expect(new Set(plain.map((s) => s.a).filter((a) => a !== undefined)).size).toBeGreaterThan(1);
+  });
+
   it('starts a new id for an object that stays away longer than maxMissedFrames, and never reuses ids', () => {
     const t = new ByteTracker({ maxMissedFrames: 3 });
     expect(t.update([det(100, 100)])).toEqual([1]);

@@ -1,7 +1,8 @@
 import type { Box } from '../types';
-import { iou } from './iou';
+import { bufferedIou } from './iou';
 import { KalmanBoxFilter, type KalmanBoxOptions, type KalmanBoxState } from './kalman-box-filter';
 import { linearAssignment } from './linear-assignment';
+import { TrackHistory } from './track-history';
 
 /** What the tracker needs of a detection. */
 export interface TrackInput {
@@ -13,16 +14,28 @@ export interface TrackInput {
 export interface ByteTrackerOptions extends KalmanBoxOptions {
   /** Sampled frames a track may go unmatched and still take its object back (TRACK_MAX_MISSED_FRAMES). */
   maxMissedFrames?: number;
-  /** Detections at or above this score are matched first and may start tracks; the rest only continue tracks (second pass). */
+  /** Detections at or above this score are matched first; the rest only continue tracks (the second pass). */
   highScore?: number;
-  /** First pass (high-score boxes against every kept track): a pair is made only if 1 - IoU is at most this. */
+  /** First pass (high-score boxes): a pair is made only if 1 - IoU is at most this. */
   firstMatchCost?: number;
-  /** Second pass (low-score boxes against tracks seen on the last frame). */
+  /** Second pass (low-score boxes against the tracks seen on the last frame and still unmatched; lost tracks use firstMatchCost). */
   secondMatchCost?: number;
-  /** Tracks born on the last frame against the still unmatched high-score boxes. */
+  /** Tracks born on the last frame against the boxes left. */
   tentativeMatchCost?: number;
   /** Added to the cost when class ids differ; Infinity keeps classes apart, 0 ignores them. */
   classMismatchCost?: number;
+  /**
+   * A lost track is matched with both boxes widened by this fraction of their size on each side
+   * (buffered IoU), so an object coming out from behind another, first seen as a sliver, still meets
+   * its predicted box.
+   */
+  lostBuffer?: number;
+  /**
+   * A lost track moves on from its last full-size sighting with the velocity measured between full-size
+   * sightings, not with the Kalman velocity, which a box shrinking as its object goes behind another drags
+   * towards zero. false: the plain Kalman prediction.
+   */
+  lostMotionFromHistory?: boolean;
 }
 
 export const DEFAULT_TRACK_MAX_MISSED_FRAMES = 30;
@@ -30,6 +43,7 @@ export const DEFAULT_TRACK_MAX_MISSED_FRAMES = 30;
 interface Track {
   id: number;
   state: KalmanBoxState;
+  history: TrackHistory;
   classId: number;
   /** consecutive sampled frames without a match */
   missed: number;
@@ -51,8 +65,12 @@ export class ByteTracker {
   private readonly secondCost: number;
   private readonly tentativeCost: number;
   private readonly classCost: number;
+  private readonly lostBuffer: number;
+  private readonly lostFromHistory: boolean;
   private tracks: Track[] = [];
   private nextId = 1;
+  /** sampled frames seen */
+  private step = 0;
 
   constructor(options: ByteTrackerOptions = {}) {
     this.kf = new KalmanBoxFilter(options);
@@ -62,6 +80,8 @@ export class ByteTracker {
     this.secondCost = options.secondMatchCost ?? 0.5;
     this.tentativeCost = options.tentativeMatchCost ?? 0.7;
     this.classCost = options.classMismatchCost ?? Infinity;
+    this.lostBuffer = options.lostBuffer ?? 0.3;
+    this.lostFromHistory = options.lostMotionFromHistory ?? true;
     if (!Number.isInteger(this.maxMissed) || this.maxMissed < 0) throw new Error(`tracker: maxMissedFrames must be an integer >= 0, got ${this.maxMissed}`);
   }
 
@@ -72,26 +92,33 @@ export class ByteTracker {
 
   /** Ids for one sampled frame's detections, in the same order. */
   update(detections: readonly TrackInput[]): number[] {
+    this.step++;
     const ids = new Array<number>(detections.length).fill(0);
     for (const t of this.tracks) {
       this.kf.predict(t.state, t.missed > 0);
-      t.predicted = this.kf.box(t.state);
+      const fromHistory = t.missed > 0 && this.lostFromHistory ? t.history.predict(this.step) : undefined;
+      t.predicted = fromHistory ?? this.kf.box(t.state);
     }
     const high: number[] = [];
     const low: number[] = [];
     detections.forEach((d, i) => (d.confidence >= this.highScore ? high : low).push(i));
-    const confirmed = this.tracks.filter((t) => t.confirmed);
+    const active = this.tracks.filter((t) => t.confirmed && t.missed === 0);
+    const lost = this.tracks.filter((t) => t.confirmed && t.missed > 0);
     const tentative = this.tracks.filter((t) => !t.confirmed);
     const matched = new Set<Track>();
+    const m = (tracks: Track[], dets: number[], limit: number) => this.match(tracks, dets, detections, limit, ids, matched);
 
-    // 1: high-score boxes against every confirmed track, seen last frame or lost for a while.
-    const first = this.match(confirmed, high, detections, this.firstCost, ids, matched);
-    // 2: low-score boxes (often a partly hidden object) keep tracks seen on the last frame alive.
-    const recent = first.tracks.filter((t) => t.missed === 0);
-    this.match(recent, low, detections, this.secondCost, ids, matched);
+    // 1: high-score boxes, first to the tracks seen on the last frame, then to lost tracks (buffered).
+    const a1 = m(active, high, this.firstCost);
+    const l1 = m(lost, a1.detections, this.firstCost);
+    // 2: low-score boxes (often a partly hidden object) continue the tracks still unmatched. A lost
+    // track takes one with the first pass's looser limit: an object coming back into view is first
+    // seen as a sliver, scored low, and every box gets an id anyway, so a new one would be the worse guess.
+    const a2 = m(a1.tracks, low, this.secondCost);
+    m(l1.tracks, a2.detections, this.firstCost);
     // 3: tracks born last frame against the boxes left (a track born from a low-score box may continue with one).
-    const left = [...first.detections, ...low.filter((i) => ids[i] === 0)].sort((x, y) => x - y);
-    const rest = this.match(tentative, left, detections, this.tentativeCost, ids, matched);
+    const left = [...l1.detections, ...low.filter((i) => ids[i] === 0)].sort((x, y) => x - y);
+    const rest = m(tentative, left, this.tentativeCost);
 
     const kept: Track[] = [];
     for (const t of this.tracks) {
@@ -103,10 +130,12 @@ export class ByteTracker {
       if (t.confirmed && t.missed <= this.maxMissed) kept.push(t);
     }
     // Every detection left starts a track, so every detection carries an id; a track born from
-    // a lone low-score box is dropped next frame unless it is matched again.
+    // a box that finds no partner on the next frame is dropped then.
     for (const i of rest.detections) {
       const d = detections[i];
-      const t: Track = { id: this.nextId++, state: this.kf.initiate(d.box), classId: d.class_id, missed: 0, confirmed: false, predicted: d.box };
+      const history = new TrackHistory();
+      history.add(this.step, d.box);
+      const t: Track = { id: this.nextId++, state: this.kf.initiate(d.box), history, classId: d.class_id, missed: 0, confirmed: false, predicted: d.box };
       ids[i] = t.id;
       kept.push(t);
     }
@@ -115,18 +144,27 @@ export class ByteTracker {
   }
 
   private match(tracks: Track[], dets: number[], detections: readonly TrackInput[], limit: number, ids: number[], matched: Set<Track>) {
-    const cost = tracks.map((t) =>
-      dets.map((i) => {
+    const cost = tracks.map((t) => {
+      const buffer = t.missed > 0 ? this.lostBuffer : 0;
+      return dets.map((i) => {
         const d = detections[i];
-        const c = 1 - iou(t.predicted, d.box);
+        const c = 1 - bufferedIou(t.predicted, d.box, buffer);
         return d.class_id === t.classId ? c : c + this.classCost;
-      }),
-    );
+      });
+    });
     const a = linearAssignment(cost, dets.length, limit);
     for (const [ti, di] of a.matches) {
       const t = tracks[ti];
       const d = detections[dets[di]];
-      this.kf.update(t.state, d.box);
+      if (t.missed > 0 && this.lostFromHistory) {
+        // Back from a gap: restart the filter at the new box, moving as the object moved before the gap.
+        const velocity = t.history.velocity();
+        t.state = this.kf.initiate(d.box);
+        if (velocity) [t.state.vel[0], t.state.vel[1]] = velocity;
+      } else {
+        this.kf.update(t.state, d.box);
+      }
+      t.history.add(this.step, d.box);
       t.classId = d.class_id;
       t.confirmed = true;
       t.missed = 0;

@@ -9,3 +9,14 @@ export function iou(a: Box, b: Box): number {
   const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
   return union > 0 ? inter / union : 0;
 }
+
+/** IoU of the two boxes each widened by `buffer` times its own width and height on every side (C-BIoU). */
+export function bufferedIou(a: Box, b: Box, buffer: number): number {
+  if (buffer === 0) return iou(a, b);
+  const grow = (x: Box): Box => {
+    const dw = (x[2] - x[0]) * buffer;
+    const dh = (x[3] - x[1]) * buffer;
+    return [x[0] - dw, x[1] - dh, x[2] + dw, x[3] + dh];
+  };
+  return iou(grow(a), grow(b));
+}
