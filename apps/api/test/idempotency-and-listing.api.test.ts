@@ -1,5 +1,7 @@
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import request from 'supertest';
+import { readResultsPage, resultsIndexKey, ResultsIndexBuilder, resultsJsonStream, resultsKey } from '@video-jobs/core';
 import { makeTempDir, makeTestVideo } from '../../../packages/pipeline/src/test-support';
 import { createApiHarness, type ApiHarness } from './api-harness';
 
@@ -207,5 +209,115 @@ describe('GET /video/jobs', () => {
 
   it('answers 401 without a key when keys are configured', async () => {
     expectProblem(await request(h.app(keys)).get('/video/jobs'), 401, /API key/);
+  });
+});
+
+describe('GET /video/results/{job_id} paged', () => {
+  /** A completed job whose results were written as the worker writes them (JSON + index). */
+  async function completedJob(frameIndexes: number[], stride: number): Promise<{ jobId: string; stored: string }> {
+    const submitted = await request(h.app()).post(`/video/submit?frame_stride=${stride}`).attach('file', mp4);
+    const jobId = submitted.body.job_id as string;
+    await h.queue.dequeue(100);
+    await h.jobs.claim(jobId, 'w');
+    async function* frames() {
+      for (const i of frameIndexes) {
+        yield { frame_index: i, result: { timestamp_ms: i * 33.3, detections: [{ label: 'car', class_id: 2, confidence: 0.5, box: [i, 2, 3, 4] }], text: [{ text: `é ${i}`, confidence: 0.9, box: [1, 2, 3, 4] }] } };
+      }
+    }
+    const index = new ResultsIndexBuilder();
+    await h.storage.put(resultsKey(jobId), resultsJsonStream(frames(), index));
+    await h.storage.put(resultsIndexKey(jobId), Readable.from([index.toBuffer()]));
+    await h.jobs.complete(jobId, 'w', resultsKey(jobId));
+    const chunks: Buffer[] = [];
+    for await (const c of await h.storage.get(resultsKey(jobId))) chunks.push(c as Buffer);
+    return { jobId, stored: Buffer.concat(chunks).toString('utf8') };
+  }
+
+  /** The raw text of the results array in a response, brackets stripped. */
+  const rawResults = (text: string) => /"results":\[(.*)\],"created_at"/s.exec(text)![1];
+
+  async function pagesOf(jobId: string, limit: number) {
+    const texts: string[] = [];
+    let url: string | null = `/video/results/${jobId}?from_frame=0&limit=${limit}`;
+    while (url) {
+      const res: request.Response = await request(h.app()).get(url).buffer(true).parse((r, cb) => {
+        let t = '';
+        r.on('data', (c: Buffer) => (t += c.toString('utf8')));
+        r.on('end', () => cb(null, t));
+      });
+      expect(res.status).toBe(200);
+      texts.push(res.body as string);
+      const link = res.headers.link as string | undefined;
+      url = link ? /^<([^>]+)>; rel="next"$/.exec(link)![1] : null;
+    }
+    return texts;
+  }
+
+  it.each([
+    ['dense frames at stride 5', Array.from({ length: 23 }, (_, i) => i * 5), 5],
+    ['frames with gaps the stride does not predict', [0, 1, 2, 7, 8, 30, 31, 32, 90, 91, 200], 1],
+  ])('concatenates pages to the full results byte for byte (%s)', async (_what, indexes, stride) => {
+    const { jobId, stored } = await completedJob(indexes, stride);
+    for (const limit of [1, 4, 10_000]) {
+      const pages = await pagesOf(jobId, limit);
+      expect(pages).toHaveLength(Math.ceil(indexes.length / limit));
+      const joined = `[${pages.map(rawResults).join(',')}]`;
+      expect(joined).toBe(stored);
+      for (const p of pages) expect(JSON.parse(p)).toEqual(expect.objectContaining({ job_id: jobId, created_at: expect.any(String) }));
+    }
+  });
+
+  it('starts at the first frame at or after from_frame, and answers an empty page with no Link past the end', async () => {
+    const { jobId } = await completedJob([0, 10, 20, 30], 10);
+    const mid = await request(h.app()).get(`/video/results/${jobId}?from_frame=11&limit=2`);
+    expect(mid.body.results.map((f: { frame_index: number }) => f.frame_index)).toEqual([20, 30]);
+    expect(mid.headers.link).toBeUndefined();
+    const first = await request(h.app()).get(`/video/results/${jobId}?limit=1`);
+    expect(first.headers.link).toBe(`</video/results/${jobId}?from_frame=10&limit=1>; rel="next"`);
+    const past = await request(h.app()).get(`/video/results/${jobId}?from_frame=31`);
+    expect(past.status).toBe(200);
+    expect(past.body.results).toEqual([]);
+    expect(Object.keys(past.body)).toEqual(['job_id', 'results', 'created_at', 'updated_at']);
+    expect(past.headers.link).toBeUndefined();
+  });
+
+  it('pages a job completed before the index existed', async () => {
+    const { jobId, stored } = await completedJob([0, 3, 6, 9, 12], 3);
+    await h.storage.delete(resultsIndexKey(jobId));
+    const pages = await pagesOf(jobId, 2);
+    expect(pages).toHaveLength(3);
+    expect(`[${pages.map(rawResults).join(',')}]`).toBe(stored);
+  });
+
+  it.each(['from_frame=-1', 'from_frame=abc', 'limit=0', 'limit=10001', 'limit=1.5'])('answers 400 for %s', async (query) => {
+    const { jobId } = await completedJob([0], 1);
+    expectProblem(await request(h.app()).get(`/video/results/${jobId}?${query}`), 400, /must be a whole number/);
+  });
+});
+
+describe('readResultsPage', () => {
+  it('finds the page when the stride guess lands early, late or past the end', async () => {
+    const index = new ResultsIndexBuilder();
+    // Frames 0..9 then a jump to 1000..1009: a stride-1 guess for from_frame 1000 lands past the end.
+    const indexes = [...Array.from({ length: 10 }, (_, i) => i), ...Array.from({ length: 10 }, (_, i) => 1000 + i)];
+    async function* frames() {
+      for (const i of indexes) yield { frame_index: i, result: { timestamp_ms: i } };
+    }
+    await h.storage.put('paging/r.json', resultsJsonStream(frames(), index));
+    await h.storage.put('paging/r.index', Readable.from([index.toBuffer()]));
+    const keys = { json: 'paging/r.json', index: 'paging/r.index' };
+    const frameIndexesOf = async (fromFrame: number, limit: number, stride: number) => {
+      const page = await readResultsPage(h.storage, keys, fromFrame, limit, stride);
+      const chunks: Buffer[] = [];
+      if (page.body) for await (const c of page.body) chunks.push(c as Buffer);
+      const frames = JSON.parse(`[${Buffer.concat(chunks).toString('utf8')}]`) as Array<{ frame_index: number }>;
+      return { got: frames.map((f) => f.frame_index), next: page.nextFromFrame };
+    };
+    expect(await frameIndexesOf(1000, 3, 1)).toEqual({ got: [1000, 1001, 1002], next: 1003 });
+    expect(await frameIndexesOf(5, 3, 100)).toEqual({ got: [5, 6, 7], next: 8 });
+    expect(await frameIndexesOf(8, 4, 1)).toEqual({ got: [8, 9, 1000, 1001], next: 1002 });
+    expect(await frameIndexesOf(10, 2, 1)).toEqual({ got: [1000, 1001], next: 1002 });
+    expect(await frameIndexesOf(1008, 5, 1)).toEqual({ got: [1008, 1009], next: null });
+    expect(await frameIndexesOf(2000, 5, 1)).toEqual({ got: [], next: null });
   });
 });

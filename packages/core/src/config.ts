@@ -35,6 +35,11 @@ const schema = z
     REQUEUE_MS: int(30_000, 100),
     MAX_ATTEMPTS: int(3),
     SHUTDOWN_GRACE_MS: int(30_000, 0),
+    // An attempt whose download or pipeline moves nothing for this long is aborted (issue 16).
+    STALL_MS: int(120_000, 100),
+    // 7680x4320 (8K UHD) and 6 hours (AWS Rekognition Video's limit).
+    MAX_VIDEO_PIXELS: int(7680 * 4320, 256),
+    MAX_VIDEO_SECONDS: int(6 * 3600),
     RETENTION_MS: int(7 * 24 * 3600 * 1000, 0),
     // Unset follows RETENTION_MS; 0 drops an input as soon as its job is finished.
     INPUT_RETENTION_MS: z.preprocess(

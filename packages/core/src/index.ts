@@ -10,6 +10,7 @@ export * from './queue/job-queue';
 export * from './jobs/job-worker';
 export * from './jobs/job-worker.options';
 export * from './jobs/results-json';
+export * from './jobs/results-index';
 export * from './metrics/job-metrics';
 export * from './lifecycle';
 export * from './logger';

@@ -17,6 +17,7 @@ import type { ApiMetrics } from '../http/metrics';
 import { replay, parseIdempotencyKey, requestHash } from './idempotency';
 import { encodeCursor, parseListParams } from './job-list';
 import { inputRoute } from './input.route';
+import { parseResultsPageParams, resultsPage } from './results-page';
 import { parseSubmitParams, type SubmitParams } from './submit-params';
 
 export interface VideoRoutesDeps {
@@ -153,14 +154,27 @@ export function videoRoutes(deps: VideoRoutesDeps): Router {
     if (job.status !== 'completed' || !job.output_path) {
       throw new NotFoundError(`job ${job.job_id} has no results: its status is ${job.status}`);
     }
-    const body = await storage.get(job.output_path);
+    const paging = parseResultsPageParams(req.query);
     const head = `{"job_id":${JSON.stringify(job.job_id)},"results":`;
     const tail = `,"created_at":${JSON.stringify(job.created_at.toISOString())},"updated_at":${JSON.stringify(job.updated_at.toISOString())}}`;
+    if (!paging) {
+      const body = await storage.get(job.output_path);
+      res.status(200).type('application/json');
+      res.write(head);
+      // The stored array is piped through, so memory stays flat whatever the size of the results.
+      await pipeStreams(body, res, { end: false });
+      res.end(tail);
+      return;
+    }
+    const page = await resultsPage(storage, job, paging);
+    if (page.nextFromFrame !== null) {
+      // RFC 8288; relative to this request, like Location.
+      res.set('Link', `</video/results/${job.job_id}?from_frame=${page.nextFromFrame}&limit=${paging.limit}>; rel="next"`);
+    }
     res.status(200).type('application/json');
-    res.write(head);
-    // The stored array is piped through, so memory stays flat whatever the size of the results.
-    await pipeStreams(body, res, { end: false });
-    res.end(tail);
+    res.write(`${head}[`);
+    if (page.body) await pipeStreams(page.body, res, { end: false });
+    res.end(`]${tail}`);
   });
 
   router.get('/input/:job_id', inputRoute(storage, visibleJob));

@@ -10,6 +10,8 @@ export interface JobWorkerOptions {
   requeueMs: number;
   maxAttempts: number;
   shutdownGraceMs: number;
+  /** An attempt with no progress (download bytes, pipeline frames) for this long is aborted and counts as failed. */
+  stallMs: number;
   /** How long one blocking dequeue waits; bounds how quickly close() is noticed. */
   dequeueTimeoutMs: number;
   /** Where inputs are downloaded while a job runs. */
@@ -26,6 +28,7 @@ export function jobWorkerOptionsFromConfig(config: Config, tmpDir: string): JobW
     requeueMs: config.REQUEUE_MS,
     maxAttempts: config.MAX_ATTEMPTS,
     shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+    stallMs: config.STALL_MS,
     dequeueTimeoutMs: 2_000,
     tmpDir,
   };
@@ -42,5 +45,6 @@ export function pipelineOptionsFromConfig(config: Config) {
     ocrEngine: config.OCR_ENGINE,
     ocrMinConfidence: config.OCR_MIN_CONFIDENCE,
     trackMaxMissedFrames: config.TRACK_MAX_MISSED_FRAMES,
+    limits: { maxPixels: config.MAX_VIDEO_PIXELS, maxSeconds: config.MAX_VIDEO_SECONDS },
   };
 }

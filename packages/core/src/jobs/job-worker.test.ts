@@ -75,6 +75,7 @@ function options(overrides: Partial<JobWorkerOptions> = {}): JobWorkerOptions {
     requeueMs: 60_000,
     maxAttempts: 3,
     shutdownGraceMs: 5_000,
+    stallMs: 60_000,
     dequeueTimeoutMs: 50,
     tmpDir: path.join(storageDir, 'tmp'),
     ...overrides,
@@ -222,6 +223,77 @@ describe(JobWorker.name, () => {
     await waitFor(async () => (await jobs.get(jobId))!.updated_at.getTime() > first);
     release();
     expect(await outcome).toBe('completed');
+  });
+
+  describe('progress watchdog', () => {
+    /** Frame 0, then frame 7, then nothing until aborted: a decoder wedged after two frames. */
+    const stallAfterTwo = (signal?: AbortSignal) =>
+      (async function* () {
+        yield* frames();
+        yield* hang(signal);
+      })();
+
+    it('aborts an attempt with no frame for STALL_MS, releases it for retry, then fails and dead-lists it at MAX_ATTEMPTS', async () => {
+      const worker = new JobWorker({ jobs, queue, storage, pipeline: new ScriptedPipeline(stallAfterTwo), logger }, options({ stallMs: 200, maxAttempts: 2 }));
+      const jobId = await submit();
+
+      const started = Date.now();
+      expect(await worker.processJob(jobId)).toBe('released');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+      expect(await jobs.get(jobId)).toMatchObject({ status: 'pending', attempts: 1, locked_by: null });
+      expect(await queue.dequeue(10)).toBe(jobId);
+
+      expect(await worker.processJob(jobId)).toBe('failed');
+      const job = await jobs.get(jobId);
+      expect(job).toMatchObject({ status: 'failed', attempts: 2 });
+      expect(job!.error_message).toMatch(/^failed after 2 attempts: no progress for 0\.[2-9] s at frame 14$/);
+      expect(await queue.deadSize()).toBe(1);
+      expect(await storage.exists(resultsKey(jobId))).toBe(false);
+      expect(await readdir(options().tmpDir)).toEqual([]);
+    });
+
+    it('stops renewing the lease of a stalled job, even while its pipeline ignores the abort', async () => {
+      let finish!: () => void;
+      const ignoring = new ScriptedPipeline(async function* () {
+        // Deaf to the signal (say, stuck in native code) until the test lets it go.
+        await new Promise<void>((r) => (finish = r));
+        throw new Error('woke up');
+      });
+      const worker = new JobWorker({ jobs, queue, storage, pipeline: ignoring, logger }, options({ stallMs: 100, heartbeatMs: 20 }));
+      const jobId = await submit();
+      const outcome = worker.processJob(jobId);
+      await new Promise((r) => setTimeout(r, 250));
+      const afterStall = (await jobs.get(jobId))!.updated_at.getTime();
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await jobs.get(jobId))!.updated_at.getTime()).toBe(afterStall);
+      finish();
+      expect(await outcome).toBe('released');
+      expect(await jobs.get(jobId)).toMatchObject({ status: 'pending', attempts: 1 });
+    });
+
+    it('covers a download from storage that stops sending bytes', async () => {
+      const stuck = Object.create(storage) as LocalStorage;
+      stuck.get = async () => new Readable({ read() {} });
+      const pipeline = new ScriptedPipeline(() => frames());
+      const worker = new JobWorker({ jobs, queue, storage: stuck, pipeline, logger }, options({ stallMs: 150, maxAttempts: 1 }));
+      const jobId = await submit();
+
+      expect(await worker.processJob(jobId)).toBe('failed');
+      expect((await jobs.get(jobId))!.error_message).toMatch(/^failed after 1 attempts: no progress for 0\.\d s while downloading the input$/);
+      expect(pipeline.calls).toHaveLength(0);
+      expect(await readdir(options().tmpDir)).toEqual([]);
+    });
+
+    it('leaves a slow job alone while frames keep coming', async () => {
+      const slow = new ScriptedPipeline(async function* () {
+        for (let i = 0; i < 6; i++) {
+          await new Promise((r) => setTimeout(r, 60));
+          yield { frame_index: i, result: { timestamp_ms: i, detections: [] } };
+        }
+      });
+      const worker = new JobWorker({ jobs, queue, storage, pipeline: slow, logger }, options({ stallMs: 150 }));
+      expect(await worker.processJob(await submit())).toBe('completed');
+    });
   });
 
   it('takes jobs from the queue, runs `concurrency` at once, and lets running ones finish on close', async () => {

@@ -1,18 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'winston';
 import { NotFoundError, UnsupportedMediaError } from '../errors';
 import type { JobQueue } from '../queue/job-queue';
-import { inputKey, resultsKey, type ObjectStorage } from '../storage/object-storage';
+import { inputKey, resultsIndexKey, resultsKey, type ObjectStorage } from '../storage/object-storage';
 import { writeFileFrom } from '../storage/write-file';
 import type { JobRepository } from './job.repository';
 import type { JobRow } from './job.table';
 import type { JobWorkerOptions } from './job-worker.options';
 import { requeueMissing } from './pending-requeue';
+import { ResultsIndexBuilder } from './results-index';
 import { resultsJsonStream } from './results-json';
-import type { VideoPipeline } from './video-pipeline';
+import { ProgressWatchdog, StallError } from './progress-watchdog';
+import type { FrameResult, VideoPipeline } from './video-pipeline';
 
 export interface JobWorkerDeps {
   jobs: JobRepository;
@@ -34,7 +37,8 @@ export interface JobFinishedEvent {
 /** What became of a job this worker dequeued. Expected outcomes are values, not exceptions. */
 export type JobOutcome = 'completed' | 'failed' | 'released' | 'lease-lost' | 'skipped';
 
-type StopReason = 'lease-lost' | 'shutdown';
+/** Why a running job was aborted: its lease went elsewhere, shutdown, or no progress (StallError). */
+type StopReason = 'lease-lost' | 'shutdown' | StallError;
 
 /**
  * The worker loop of DESIGN §4: dequeue → claim → download → run the pipeline → store results →
@@ -126,10 +130,16 @@ export class JobWorker {
 
     const controller = new AbortController();
     this.running.set(jobId, controller);
+    // Aborting stops the heartbeat too (it skips once the signal is aborted), so a stalled job's
+    // lease runs out even if something below ignores the abort.
+    const watchdog = new ProgressWatchdog(this.options.stallMs, (stall) => {
+      log.warn('job made no progress; aborting the attempt', { error: stall.message });
+      controller.abort(stall);
+    });
     const heartbeat = this.startHeartbeat(job, controller, log);
     const tmpFile = path.join(this.options.tmpDir, `${jobId}-${randomUUID()}.mp4`);
     try {
-      const outcome = await this.run(job, tmpFile, controller.signal, log);
+      const outcome = await this.run(job, tmpFile, controller.signal, watchdog, log);
       const durationMs = Date.now() - started;
       if (outcome === 'completed' || outcome === 'failed') {
         this.deps.onJobFinished?.({ jobId, pipelineId: job.pipeline_id, status: outcome, durationMs });
@@ -137,25 +147,33 @@ export class JobWorker {
       log.info(`job ${outcome}`, { duration_ms: durationMs });
       return outcome;
     } finally {
+      watchdog.stop();
       clearInterval(heartbeat);
       this.running.delete(jobId);
       await rm(tmpFile, { force: true });
     }
   }
 
-  private async run(job: JobRow, tmpFile: string, signal: AbortSignal, log: Logger): Promise<JobOutcome> {
+  private async run(job: JobRow, tmpFile: string, signal: AbortSignal, watchdog: ProgressWatchdog, log: Logger): Promise<JobOutcome> {
     const { jobs, storage, pipeline } = this.deps;
     const workerId = this.options.workerId;
     try {
       await mkdir(this.options.tmpDir, { recursive: true });
-      await writeFileFrom(await storage.get(job.input_path), tmpFile, { signal });
-      const frames = pipeline.runOnFile(
-        tmpFile,
-        { pipelineId: job.pipeline_id, frameStride: job.frame_stride, maxFrames: job.max_frames },
-        signal,
+      // storage.get takes no signal: a request that never answers must still yield to the abort.
+      const input = await untilAborted(storage.get(job.input_path), signal, (late) => late.destroy());
+      input.on('data', () => watchdog.touch());
+      await writeFileFrom(input, tmpFile, { signal });
+      watchdog.touch('at frame 0');
+      const frames = watchProgress(
+        pipeline.runOnFile(tmpFile, { pipelineId: job.pipeline_id, frameStride: job.frame_stride, maxFrames: job.max_frames }, signal),
+        watchdog,
+        job.frame_stride,
       );
       const key = resultsKey(job.job_id);
-      await storage.put(key, resultsJsonStream(frames));
+      const index = new ResultsIndexBuilder();
+      await storage.put(key, resultsJsonStream(frames, index));
+      // The index is written before completing, so every completed job has one (paged results).
+      await storage.put(resultsIndexKey(job.job_id), Readable.from([index.toBuffer()]));
       if (signal.aborted) return this.afterStop(job, signal.reason as StopReason, log);
       // Results are deterministic, so a worker that lost its lease and still wrote them wrote the
       // same bytes the new owner will; only the database decides who completes.
@@ -169,6 +187,8 @@ export class JobWorker {
   }
 
   private async afterStop(job: JobRow, reason: StopReason, log: Logger): Promise<JobOutcome> {
+    // A stall is a failed attempt: retried until MAX_ATTEMPTS, then failed and dead-listed.
+    if (reason instanceof StallError) return this.afterError(job, reason, log);
     if (reason === 'lease-lost') {
       log.warn('lease lost while running; stopped without writing');
       return 'lease-lost';
@@ -271,6 +291,35 @@ export class JobWorker {
     await this.maintenanceRun;
     clearTimeout(this.maintenanceTimer);
   }
+}
+
+/** The pipeline's results, telling the watchdog about each frame (and which frame comes next). */
+async function* watchProgress(frames: AsyncIterable<FrameResult>, watchdog: ProgressWatchdog, stride: number): AsyncGenerator<FrameResult> {
+  for await (const frame of frames) {
+    watchdog.touch(`at frame ${frame.frame_index + stride}`);
+    yield frame;
+  }
+}
+
+/** The promise's value, or the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, discard: (late: T) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        // Arrived after the abort: nobody will read it.
+        if (signal.aborted) discard(value);
+        else resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 /** A message that fails the job for good, or undefined when another attempt may succeed. */

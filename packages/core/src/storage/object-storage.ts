@@ -3,6 +3,8 @@ import type { Readable } from 'node:stream';
 /** Keys of DESIGN §5; the client's filename is never part of a key. */
 export const inputKey = (jobId: string) => `video_jobs/${jobId}.mp4`;
 export const resultsKey = (jobId: string) => `video_jobs/${jobId}_results.json`;
+/** Frame offsets into the results JSON, for paged reads (jobs/results-index.ts). */
+export const resultsIndexKey = (jobId: string) => `video_jobs/${jobId}_results.index`;
 
 /** Bytes `start`..`end` of an object, both inclusive (HTTP Range semantics). */
 export interface ByteRange {
