@@ -17,6 +17,13 @@ const { startStack } = require('../../../tools/lib/stack');
 
 jest.setTimeout(240_000);
 
+// The page.evaluate callbacks run in the browser; the tests' type-check has no DOM lib, so the few
+// browser globals they touch are declared loosely here (the console's own code is typed with DOM).
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const document: any;
+declare const window: any;
+declare const sessionStorage: any;
+
 // Debian's chromium (.ci/run installs it); CHROMIUM_PATH overrides.
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SAMPLES = path.resolve(__dirname, '../../../../shared/samples');
@@ -62,8 +69,8 @@ async function openPage(width = 1280, height = 720): Promise<{ page: Page; probl
  */
 async function edgeMatches(page: Page, box: number[], rgb: number[]): Promise<{ hits: number; samples: number }> {
   return page.evaluate(({ box, rgb }) => {
-    const video = document.getElementById('player') as HTMLVideoElement;
-    const canvas = document.getElementById('overlay') as HTMLCanvasElement;
+    const video = document.getElementById('player');
+    const canvas = document.getElementById('overlay');
     const ctx = canvas.getContext('2d')!;
     const s = Math.min(canvas.width / video.videoWidth, canvas.height / video.videoHeight);
     const ox = (canvas.width - video.videoWidth * s) / 2;
@@ -93,8 +100,8 @@ async function showFrame(page: Page, frameIndex: number) {
   await page.locator(`#frames button[data-frame-index="${frameIndex}"]`).click();
   await page.waitForFunction(
     (i) => {
-      const v = document.getElementById('player') as HTMLVideoElement | null;
-      const c = document.getElementById('overlay') as HTMLCanvasElement | null;
+      const v = document.getElementById('player');
+      const c = document.getElementById('overlay');
       return !!v && v.readyState >= 1 && !v.seeking && c?.dataset.frameIndex === String(i);
     },
     frameIndex,
