@@ -153,6 +153,7 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
           '400': problemResponse('No file, several files, not an MP4, empty file, unknown pipeline or bad parameter'),
           '401': problemResponse('API keys are configured and the request has none or a wrong one'),
           '413': problemResponse('The file is over MAX_UPLOAD_BYTES'),
+          '422': problemResponse('The video is over MAX_VIDEO_PIXELS (frame size) or MAX_VIDEO_SECONDS (duration); the detail names the limit'),
           '503': problemResponse('The database cannot be reached right now (a restart); retry after Retry-After seconds'),
         },
       },
