@@ -98,6 +98,20 @@ describe('validate-vocabulary', () => {
     expect(r.code).toBe(1);
   });
 
+  it("scans the web console's source: its TypeScript and its HTML page", () => {
+    const root = make({
+      'apps/console/src/job.view.ts': "const feed = new EventSource('/video/status');\n",
+      'apps/console/src/index.html': '<p>live updates</p>\n',
+      'apps/console/dist/app.js': "new EventSource('/x')\n",
+    });
+    expect(scan(root, vocab).map((h) => `${h.file}:${'line' in h ? h.line : ''}:${h.term}`)).toEqual([
+      'apps/console/src/index.html:1:real-time-streaming',
+      'apps/console/src/job.view.ts:1:server-sent-events',
+    ]);
+    // The real console source is among what the repository run scans (and it passes).
+    expect(fs.existsSync(path.join(REPO_ROOT, 'apps', 'console', 'src', 'main.ts'))).toBe(true);
+  });
+
   it('exits 2 on a usage error', () => {
     expect(run('--nope').code).toBe(2);
   });
