@@ -61,7 +61,7 @@ async function main(): Promise<void> {
           const entry = JSON.parse(line) as { message?: string; error?: unknown };
           // The unexpected error of an attempt, or the stall watchdog's abort (issue 16).
           if (entry.message === 'job attempt failed unexpectedly' || /no progress/i.test(entry.message ?? '')) {
-            attemptError = String(entry.error ?? entry.message);
+            attemptError = typeof entry.error === 'string' ? entry.error : entry.error === undefined ? entry.message : JSON.stringify(entry.error);
           }
         } catch {
           // not JSON: ignore
