@@ -7,10 +7,12 @@
  *    IoU matcher, as a baseline.
  * 2. Cost: `yolo` and `yolo_track` on the same clip at stride 1, alternately, --rounds times; prints
  *    each pipeline's time per frame and the median of the per-round ratios (neighbouring runs see
- *    similar load on a shared machine), the load average, and the tracker's own time per frame.
+ *    similar load on a shared machine), the same for CPU time (this process and ffmpeg, which other
+ *    work barely moves), the load average, and the tracker's own time per frame.
  * Options: --rounds N (5)  --keep DIR (write the clip and its ground truth there)  --threads N
  * Uses the built packages (pnpm build first).
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,6 +49,15 @@ type Tracked = Detection & { track_id: number };
 
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 const pct = (x: number) => (100 * x).toFixed(1);
+/**
+ * CPU seconds used so far by this process (all threads) and its reaped children (ffmpeg), from
+ * /proc/self/stat: unlike wall time, barely moved by other work on a shared machine.
+ */
+function cpuSeconds(): number {
+  const own = process.cpuUsage();
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return (own.user + own.system) / 1e6 + (Number(fields[13]) + Number(fields[14])) / 100;
+}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function collect(it: AsyncIterable<FrameResult>): Promise<FrameResult[]> {
@@ -110,19 +121,26 @@ async function main() {
     }
     if (rounds > 0) {
       const perFrame: Record<string, number[]> = { yolo: [], yolo_track: [] };
+      const cpuPerFrame: Record<string, number[]> = { yolo: [], yolo_track: [] };
       const ratios: number[] = [];
+      const cpuRatios: number[] = [];
       let recorded: FrameResult[] = [];
       for (let k = 0; k < rounds; k++) {
         const round: Record<string, number> = {};
+        const cpuRound: Record<string, number> = {};
         // Alternate which goes first so a trend in the machine's load does not favour one.
         for (const id of k % 2 ? ['yolo_track', 'yolo'] : ['yolo', 'yolo_track']) {
           const t0 = process.hrtime.bigint();
+          const c0 = cpuSeconds();
           const out = await run(id, 1);
           round[id] = Number(process.hrtime.bigint() - t0) / 1e6 / out.length;
+          cpuRound[id] = ((cpuSeconds() - c0) * 1e3) / out.length;
           perFrame[id].push(round[id]);
+          cpuPerFrame[id].push(cpuRound[id]);
           if (id === 'yolo') recorded = out;
         }
         ratios.push(round.yolo_track / round.yolo);
+        cpuRatios.push(cpuRound.yolo_track / cpuRound.yolo);
       }
       // The tracker alone, on recorded detections: what yolo_track adds, free of decode and inference noise.
       const frames = (async function* () {
@@ -134,6 +152,7 @@ async function main() {
       const best = (id: string) => Math.min(...perFrame[id]);
       console.log(`cost at stride 1, ${rounds} rounds: yolo ${best('yolo').toFixed(2)} ms/frame (best), yolo_track ${best('yolo_track').toFixed(2)} ms/frame (best)`);
       console.log(`  yolo_track / yolo: median of rounds ${median(ratios).toFixed(3)} (rounds ${ratios.map((r) => r.toFixed(3)).join(' ')}), best/best ${(best('yolo_track') / best('yolo')).toFixed(3)}`);
+      console.log(`  CPU time (process + ffmpeg): yolo ${median(cpuPerFrame.yolo).toFixed(2)} ms/frame, yolo_track ${median(cpuPerFrame.yolo_track).toFixed(2)} ms/frame (medians); yolo_track / yolo median of rounds ${median(cpuRatios).toFixed(3)} (rounds ${cpuRatios.map((r) => r.toFixed(3)).join(' ')})`);
       console.log(`  tracker alone: ${trackerMs.toFixed(3)} ms/frame = ${pct(trackerMs / best('yolo'))} % of yolo's frame time; load ${load()}`);
     }
   } finally {

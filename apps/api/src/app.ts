@@ -21,6 +21,8 @@ export interface AppDeps {
   maxUploadBytes: number;
   /** How long an Idempotency-Key names its job: RETENTION_MS (0: as long as the job exists). */
   idempotencyWindowMs: number;
+  /** Refuses a stored upload over the video limits before its job is created (422). */
+  inspectUpload?: (key: string) => Promise<void>;
   /** The console's built files (default: the @video-jobs/console package's dist/). */
   consoleDir?: string;
   /** Extra routes mounted before the 404 handler (OpenAPI document and its rendering). */

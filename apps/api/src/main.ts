@@ -10,7 +10,7 @@ import {
   loadConfig,
   pipelineOptionsFromConfig,
 } from '@video-jobs/core';
-import { createPipelineService, DEFAULT_PIPELINE_ID, PipelineRegistry } from '@video-jobs/pipeline';
+import { checkUploadLimits, createPipelineService, DEFAULT_PIPELINE_ID, PipelineRegistry } from '@video-jobs/pipeline';
 import { createApp } from './app';
 import { createApiMetrics } from './http/metrics';
 import { apiDocsRoutes } from './openapi/docs.routes';
@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     apiKeys: config.API_KEYS,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     idempotencyWindowMs: config.RETENTION_MS,
+    inspectUpload: (key) => checkUploadLimits(() => services.storage.get(key), { limits: pipelineOptionsFromConfig(config).limits }),
     extraRoutes: apiDocsRoutes(pipelineIds, DEFAULT_PIPELINE_ID),
   });
   const server = app.listen(config.PORT, () => {

@@ -13,6 +13,7 @@ import {
   type ObjectStorage,
 } from '@video-jobs/core';
 import { createTestPglite } from '@video-jobs/core/test-support';
+import { checkUploadLimits, DEFAULT_VIDEO_LIMITS } from '@video-jobs/pipeline';
 import { createApp, type AppDeps } from '../src/app';
 import { createApiMetrics } from '../src/http/metrics';
 import { apiDocsRoutes } from '../src/openapi/docs.routes';
@@ -57,6 +58,7 @@ export async function createApiHarness(): Promise<ApiHarness> {
         maxUploadBytes: 50 * 1024 * 1024,
         idempotencyWindowMs: 7 * 24 * 3600 * 1000,
         extraRoutes: apiDocsRoutes(PIPELINE_IDS, 'yolo_ocr'),
+        inspectUpload: (key) => checkUploadLimits(() => storage.get(key), { limits: DEFAULT_VIDEO_LIMITS }),
         ...overrides,
       });
     },

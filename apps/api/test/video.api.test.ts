@@ -5,7 +5,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import request from 'supertest';
 import { inputKey, resultsKey } from '@video-jobs/core';
-import { makeTempDir, makeTestVideo } from '../../../packages/pipeline/src/test-support';
+import { makeLongDurationMp4, makeSizedMp4, makeTempDir, makeTestVideo } from '../../../packages/pipeline/src/test-support';
 import { hashApiKey } from '../src/http/auth';
 import { buildOpenApiDocument } from '../src/openapi/openapi';
 import { createApiHarness, PIPELINE_IDS, type ApiHarness } from './api-harness';
@@ -148,6 +148,17 @@ describe('POST /video/submit', () => {
     expectProblem(res, 413, /larger than the limit of 100000 bytes/);
     await expectNothingLeft(before);
   });
+
+  it.each([
+    ['frames over MAX_VIDEO_PIXELS (8192x8192)', (d: string) => makeSizedMp4(path.join(d, 'huge.mp4'), 8192, 8192), /8192x8192 .*over the limit of 33177600 pixels \(MAX_VIDEO_PIXELS\)/],
+    ['a duration over MAX_VIDEO_SECONDS (6 h 56 min)', (d: string) => makeLongDurationMp4(path.join(d, 'long.mp4')), /lasts 6\.94 h .*over the limit of 6\.00 h .*\(MAX_VIDEO_SECONDS\)/],
+  ])('answers 422 naming the limit for a video with %s, and keeps no object and no row', async (_what, make, detail) => {
+    const file = await make(tmp.dir);
+    const before = await snapshot();
+    const res = await request(h.app()).post('/video/submit').attach('file', file, 'clip.mp4');
+    expectProblem(res, 422, detail);
+    await expectNothingLeft(before);
+  }, 60_000);
 
   it('answers 500 and keeps no object and no row when storage fails mid-upload', async () => {
     const before = await snapshot();

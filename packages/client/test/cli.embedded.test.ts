@@ -2,9 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { makeRandomFtypFile, makeTempDir, makeTestVideo } from '../../pipeline/src/test-support';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { freePort, waitUntil, root } = require('../../../tools/lib/stack');
+import { freePort, waitUntil, root } from '../../../tools/lib/stack';
 
 jest.setTimeout(120_000);
 

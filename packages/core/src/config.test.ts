@@ -39,6 +39,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ HEARTBEAT_MS: '5000', LEASE_MS: '5000' })).toThrow(/HEARTBEAT_MS/);
   });
 
+  it('keeps a lost track 30 sampled frames by default, takes 0 (no waiting), and names a bad TRACK_MAX_MISSED_FRAMES', () => {
+    expect(loadConfig({}).TRACK_MAX_MISSED_FRAMES).toBe(30);
+    expect(loadConfig({ TRACK_MAX_MISSED_FRAMES: '0' }).TRACK_MAX_MISSED_FRAMES).toBe(0);
+    expect(() => loadConfig({ TRACK_MAX_MISSED_FRAMES: '-1' })).toThrow(/TRACK_MAX_MISSED_FRAMES/);
+    expect(() => loadConfig({ TRACK_MAX_MISSED_FRAMES: '2.5' })).toThrow(/TRACK_MAX_MISSED_FRAMES/);
+  });
+
   describe('retention and free space', () => {
     it('keeps finished jobs 7 days, inputs as long, and wants 1 GiB free by default', () => {
       const c = loadConfig({});

@@ -2,6 +2,7 @@ export * from './types';
 export { FrameSource, type FrameReadOptions, type FrameSelection, type FrameSourceOptions } from './media/frame-source';
 export { probeVideo, checkIsMp4, type VideoInfo } from './media/probe';
 export { checkVideoLimits, DEFAULT_VIDEO_LIMITS, type VideoLimits } from './media/video-limits';
+export { checkUploadLimits, type UploadLimitCheckOptions } from './media/upload-limits';
 export { ffmpegPath, ffprobePath } from './media/binaries';
 export { YoloDetector, defaultModelPath, DEFAULT_MIN_CONFIDENCE, type YoloDetectorOptions, type PreparedInput } from './detector/yolo-detector';
 export { ModelFormatError, recogniseLayout, type ModelLayout, type LayoutKind } from './detector/model-layout';

@@ -9,6 +9,7 @@ import {
   RangeNotSatisfiableError,
   UnauthorizedError,
   UnsupportedMediaError,
+  VideoLimitError,
   ValidationError,
 } from '@video-jobs/core';
 import { problem, sendProblem, type Problem } from './problem';
@@ -53,6 +54,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 }
 
 function toProblem(err: unknown): Problem | undefined {
+  // Before UnsupportedMediaError, its base: a readable video over a limit is 422, not a bad request.
+  if (err instanceof VideoLimitError) return problem(422, err.message);
   if (err instanceof ValidationError || err instanceof UnsupportedMediaError) return problem(400, err.message);
   if (err instanceof NotFoundError) return problem(404, err.message);
   if (err instanceof UnauthorizedError) return problem(401, err.message);

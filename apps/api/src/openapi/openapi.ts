@@ -194,7 +194,7 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
           '400': problemResponse('No file, several files, not an MP4, empty file, unknown pipeline, bad parameter or bad Idempotency-Key'),
           '401': problemResponse('API keys are configured and the request has none or a wrong one'),
           '413': problemResponse('The file is over MAX_UPLOAD_BYTES'),
-          '422': problemResponse('The Idempotency-Key was already used with a different file or parameters'),
+          '422': problemResponse('The Idempotency-Key was already used with a different file or parameters; or the video is over MAX_VIDEO_PIXELS (frame size) or MAX_VIDEO_SECONDS (duration): the detail says which'),
           '503': unavailable(),
         },
       },

@@ -31,6 +31,11 @@ export interface VideoRoutesDeps {
   idempotencyWindowMs: number;
   logger: Logger;
   metrics: ApiMetrics;
+  /**
+   * Looks at a stored upload before its job is created and throws (VideoLimitError: 422) when the
+   * video is over MAX_VIDEO_PIXELS or MAX_VIDEO_SECONDS; unset: no check at submit.
+   */
+  inspectUpload?: (key: string) => Promise<void>;
 }
 
 const PROGRESS: Record<JobRow['status'], number> = { pending: 0, running: 0.5, completed: 1, failed: 1 };
@@ -109,6 +114,7 @@ export function videoRoutes(deps: VideoRoutesDeps): Router {
     let created = false;
     try {
       const params = parseSubmitParams(req.query, req.body ?? {}, deps.pipelineIds, deps.defaultPipeline);
+      if (file.stored && !idempotency?.replayOf) await deps.inspectUpload?.(file.key);
       if (!idempotency) {
         await jobs.create(newJobRow(req, file.key, params));
         created = true;

@@ -1,8 +1,6 @@
 import path from 'node:path';
 import { makeTempDir, makeTestVideo } from '../../../../packages/pipeline/src/test-support';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startStack } = require('../../../../tools/lib/stack');
+import { startStack } from '../../../../tools/lib/stack';
 
 jest.setTimeout(120_000);
 

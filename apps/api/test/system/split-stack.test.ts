@@ -1,9 +1,7 @@
 import path from 'node:path';
 import { makeRandomFtypFile, makeTempDir, makeTestVideo } from '../../../../packages/pipeline/src/test-support';
-
-// Plain CommonJS shared with the fault and benchmark scripts.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startStack } = require('../../../../tools/lib/stack');
+// Shared with the fault and benchmark scripts.
+import { startStack } from '../../../../tools/lib/stack';
 
 jest.setTimeout(180_000);
 

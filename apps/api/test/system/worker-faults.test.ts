@@ -3,9 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeTempDir, makeTestVideo } from '../../../../packages/pipeline/src/test-support';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startStack, waitUntil, freePort, root } = require('../../../../tools/lib/stack');
+import { startStack, waitUntil, freePort, root, type Stack, type StackProcess } from '../../../../tools/lib/stack';
 
 jest.setTimeout(240_000);
 
@@ -25,17 +23,19 @@ beforeAll(async () => {
 afterAll(async () => tmp?.remove());
 
 /** The stack with two workers and a long job running on one of them, which is returned. */
-async function longJobOnOneOfTwoWorkers(stack: any): Promise<{ jobId: string; owner: string; victim: any }> {
+async function longJobOnOneOfTwoWorkers(stack: Stack): Promise<{ jobId: string; owner: string; victim: StackProcess }> {
   await stack.startApi();
   await Promise.all([stack.startWorker(), stack.startWorker()]);
   const jobId = await stack.submit(longVideo, { pipeline_id: 'yolo_ocr' });
   let owner = '';
   await waitUntil(async () => {
     const row = await stack.job(jobId);
-    owner = row?.status === 'running' ? row.locked_by : '';
+    owner = row?.status === 'running' ? (row.locked_by ?? '') : '';
     return owner !== '';
   }, 60_000);
-  return { jobId, owner, victim: stack.workers.find((w: any) => w.id === owner) };
+  const victim = stack.workers.find((w) => w.id === owner);
+  if (!victim) throw new Error(`no worker process named ${owner}`);
+  return { jobId, owner, victim };
 }
 
 describe('worker faults on the split stack', () => {
@@ -107,7 +107,7 @@ describe('worker faults on the split stack', () => {
         const form = new FormData();
         form.set('file', await (await import('node:fs')).openAsBlob(longVideo), 'long.mp4');
         form.set('pipeline_id', 'yolo');
-        ids.push((await (await fetch(`${base}/video/submit`, { method: 'POST', body: form })).json()).job_id);
+        ids.push(((await (await fetch(`${base}/video/submit`, { method: 'POST', body: form })).json()) as { job_id: string }).job_id);
       }
       api.proc.kill('SIGKILL');
       await api.exited;
@@ -115,7 +115,9 @@ describe('worker faults on the split stack', () => {
       api = start();
       await waitUntil(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.ok, 60_000);
       await waitUntil(async () => {
-        const statuses = await Promise.all(ids.map(async (id) => (await (await fetch(`${base}/video/status/${id}`)).json()).status));
+        const statuses = await Promise.all(
+          ids.map(async (id) => ((await (await fetch(`${base}/video/status/${id}`)).json()) as { status: string }).status),
+        );
         return statuses.every((s) => s === 'completed');
       }, 120_000);
     } finally {

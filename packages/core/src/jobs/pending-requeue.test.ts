@@ -110,6 +110,7 @@ describe('requeue on Redis and Postgres', () => {
         maxAttempts: 3,
         shutdownGraceMs: 5_000,
         dequeueTimeoutMs: 200,
+        stallMs: 60_000,
         tmpDir: path.join(dir, 'tmp'),
       },
     );

@@ -67,6 +67,15 @@ describe(ByteTracker.name, () => {
     expect(t.size).toBe(1);
   });
 
+  it('with maxMissedFrames 0 forgets a track at its first miss', () => {
+    const t = new ByteTracker({ maxMissedFrames: 0 });
+    t.update([det(100, 100)]);
+    t.update([det(100, 100)]);
+    t.update([]);
+    expect(t.update([det(100, 100)])).toEqual([2]);
+    expect(() => new ByteTracker({ maxMissedFrames: -1 })).toThrow(/maxMissedFrames/);
+  });
+
   it('keeps a track alive with a low-score box (second pass) without stealing it for a new track', () => {
     const t = new ByteTracker({ highScore: 0.6 });
     for (let k = 0; k < 5; k++) expect(t.update([det(10 + 5 * k, 50, 0.9)])).toEqual([1]);
