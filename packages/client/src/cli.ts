@@ -3,7 +3,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { Readable } from 'node:stream';
 import { VideoJobsApiError, VideoJobsNetworkError, WaitTimeoutError } from './errors';
 import { Spinner, type SpinnerStream } from './spinner';
-import type { JobStatus } from './types';
+import type { JobState, JobStatus } from './types';
 import { VideoJobsClient, type VideoInput } from './video-jobs-client';
 
 /** Exit codes scripts can rely on (docs/client.md). */
@@ -43,6 +43,11 @@ class UsageError extends Error {}
 
 const positiveInt = (name: string) => (value: string) => {
   if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new InvalidArgumentError(`${name} must be a whole number >= 1.`);
+  return Number(value);
+};
+
+const nonNegativeInt = (name: string) => (value: string) => {
+  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`${name} must be a whole number >= 0.`);
   return Number(value);
 };
 
@@ -159,13 +164,31 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     });
 
   program
+    .command('list')
+    .description('print your jobs, newest first (one page; --cursor for the next)')
+    .option('--status <status>', 'only jobs in this status (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('-l, --limit <n>', 'jobs per page, 1-100 (server default 20)', positiveInt('--limit'))
+    .option('--cursor <cursor>', 'the next_cursor of the previous page')
+    .action(async (opts: { status?: string[]; limit?: number; cursor?: string }) => {
+      printJson(
+        await client().listJobs({ status: opts.status as JobState[] | undefined, limit: opts.limit, cursor: opts.cursor }),
+      );
+    });
+
+  program
     .command('results')
-    .description('print the results of a completed job (or write them to --out)')
+    .description('print the results of a completed job (or write them to --out); --from-frame/--limit for one page')
     .argument('<job_id>')
     .option('-o, --out <file>', 'write the results to this file instead of stdout')
-    .action(async (jobId: string, opts: { out?: string }) => {
+    .option('--from-frame <n>', 'one page: frames with frame_index >= n', nonNegativeInt('--from-frame'))
+    .option('-l, --limit <n>', 'one page: at most n frames (1-10000)', positiveInt('--limit'))
+    .action(async (jobId: string, opts: { out?: string; fromFrame?: number; limit?: number }) => {
       const c = client();
-      if (opts.out) {
+      if (opts.fromFrame !== undefined || opts.limit !== undefined) {
+        const page = await c.resultsPage(jobId, { fromFrame: opts.fromFrame, limit: opts.limit });
+        printJson(page.results);
+        if (page.nextFromFrame !== null) say(`more results: --from-frame ${page.nextFromFrame}`);
+      } else if (opts.out) {
         const bytes = await c.downloadResults(jobId, opts.out);
         say(`results of ${jobId} written to ${opts.out} (${bytes} bytes)`);
       } else {

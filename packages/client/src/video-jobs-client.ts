@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -5,7 +6,16 @@ import { pipeline } from 'node:stream/promises';
 import { backoffDelay, DEFAULT_BACKOFF, sleep as realSleep } from './backoff';
 import { isTransient, VideoJobsApiError, VideoJobsNetworkError, WaitTimeoutError } from './errors';
 import { multipartFileBody } from './multipart';
-import { isTerminal, type JobResults, type JobStatus, type ProblemDetails, type SubmitResponse } from './types';
+import {
+  isTerminal,
+  type FrameResult,
+  type JobList,
+  type JobResults,
+  type JobState,
+  type JobStatus,
+  type ProblemDetails,
+  type SubmitResponse,
+} from './types';
 
 export interface VideoJobsClientOptions {
   /** Base URL of the service, e.g. http://localhost:8080 (a path prefix is kept). */
@@ -31,7 +41,41 @@ export interface SubmitOptions {
   maxFrames?: number;
   /** Name sent with the part; the server never uses it for a path or key. */
   filename?: string;
+  /**
+   * Sent as Idempotency-Key (a random UUID by default), so a retried submit answers the first job
+   * instead of making a second one.
+   */
+  idempotencyKey?: string;
+  /**
+   * Retries after a network error or a 5xx/429, with the same key and backoff (default 3). Only a
+   * path or a Blob can be sent again; a stream is sent once.
+   */
+  retries?: number;
   signal?: AbortSignal;
+}
+
+export interface ListJobsOptions {
+  /** Only jobs in these statuses. */
+  status?: JobState | JobState[];
+  /** 1-100 (server default 20). */
+  limit?: number;
+  /** next_cursor of the previous page. */
+  cursor?: string;
+  signal?: AbortSignal;
+}
+
+export interface ResultsPageOptions {
+  /** First frame_index wanted (default 0). */
+  fromFrame?: number;
+  /** Frames per page, 1-10,000 (server default 1,000). */
+  limit?: number;
+  signal?: AbortSignal;
+}
+
+export interface ResultsPage {
+  results: JobResults;
+  /** from_frame of the next page (from the Link header); null on the last page. */
+  nextFromFrame: number | null;
 }
 
 export interface WaitOptions {
@@ -87,21 +131,62 @@ export class VideoJobsClient {
     if (options.maxFrames !== undefined) query.set('max_frames', String(options.maxFrames));
     const qs = query.size > 0 ? `?${query.toString()}` : '';
 
-    let init: RequestInit;
-    if (typeof input === 'string' || input instanceof Blob) {
-      const blob = typeof input === 'string' ? await fs.openAsBlob(input, { type: 'video/mp4' }) : input;
-      const form = new FormData();
-      const name = options.filename ?? (typeof input === 'string' ? path.basename(input) : 'video.mp4');
-      form.append('file', blob, name);
-      init = { method: 'POST', body: form };
-    } else {
-      const mp = multipartFileBody('file', options.filename ?? 'video.mp4', 'video/mp4', input);
-      init = { method: 'POST', body: mp.body, headers: { 'content-type': mp.contentType }, duplex: 'half' };
+    const replayable = typeof input === 'string' || input instanceof Blob;
+    const key = options.idempotencyKey ?? randomUUID();
+    const retries = replayable ? (options.retries ?? 3) : 0;
+    for (let attempt = 0; ; attempt++) {
+      let init: RequestInit;
+      if (replayable) {
+        const blob = typeof input === 'string' ? await fs.openAsBlob(input, { type: 'video/mp4' }) : input;
+        const form = new FormData();
+        const name = options.filename ?? (typeof input === 'string' ? path.basename(input) : 'video.mp4');
+        form.append('file', blob, name);
+        init = { method: 'POST', body: form };
+      } else {
+        const mp = multipartFileBody('file', options.filename ?? 'video.mp4', 'video/mp4', input);
+        init = { method: 'POST', body: mp.body, headers: { 'content-type': mp.contentType }, duplex: 'half' };
+      }
+      init.headers = { ...(init.headers as Record<string, string> | undefined), 'idempotency-key': key };
+      try {
+        const res = await this.request(`/video/submit${qs}`, { ...init, signal: options.signal });
+        const body = await this.json<SubmitResponse>(res);
+        if (typeof body?.job_id !== 'string') throw new VideoJobsNetworkError('submit answered without a job_id');
+        return { job_id: body.job_id };
+      } catch (err) {
+        // The same key makes a retry safe: the server answers the job the first try created, if any.
+        if (options.signal?.aborted || attempt >= retries || !isTransient(err)) throw err;
+        await this.sleep(backoffDelay(attempt, DEFAULT_BACKOFF), options.signal);
+      }
     }
-    const res = await this.request(`/video/submit${qs}`, { ...init, signal: options.signal });
-    const body = await this.json<SubmitResponse>(res);
-    if (typeof body?.job_id !== 'string') throw new VideoJobsNetworkError('submit answered without a job_id');
-    return { job_id: body.job_id };
+  }
+
+  /** GET /video/jobs: one page of the caller's jobs, newest first. */
+  async listJobs(options: ListJobsOptions = {}): Promise<JobList> {
+    const query = new URLSearchParams();
+    for (const s of [options.status ?? []].flat()) query.append('status', s);
+    if (options.limit !== undefined) query.set('limit', String(options.limit));
+    if (options.cursor !== undefined) query.set('cursor', options.cursor);
+    const qs = query.size > 0 ? `?${query.toString()}` : '';
+    return this.json<JobList>(await this.request(`/video/jobs${qs}`, { signal: options.signal }));
+  }
+
+  /** One page of a completed job's results: frames with frame_index >= fromFrame, at most limit. */
+  async resultsPage(jobId: string, options: ResultsPageOptions = {}): Promise<ResultsPage> {
+    const query = new URLSearchParams({ from_frame: String(options.fromFrame ?? 0) });
+    if (options.limit !== undefined) query.set('limit', String(options.limit));
+    const res = await this.request(`/video/results/${encodeURIComponent(jobId)}?${query.toString()}`, { signal: options.signal });
+    const next = /<[^>]*[?&]from_frame=(\d+)[^>]*>\s*;\s*rel="next"/.exec(res.headers.get('link') ?? '');
+    return { results: await this.json<JobResults>(res), nextFromFrame: next ? Number(next[1]) : null };
+  }
+
+  /** Every frame of a completed job's results, page by page (memory holds one page). */
+  async *resultFrames(jobId: string, options: ResultsPageOptions = {}): AsyncGenerator<FrameResult> {
+    let fromFrame: number | null = options.fromFrame ?? 0;
+    while (fromFrame !== null) {
+      const page: ResultsPage = await this.resultsPage(jobId, { ...options, fromFrame });
+      yield* page.results.results;
+      fromFrame = page.nextFromFrame;
+    }
   }
 
   /** GET /video/status/{id}. An unknown id is a VideoJobsApiError with status 404. */

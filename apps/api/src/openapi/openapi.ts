@@ -15,6 +15,11 @@ const jobIdParam = {
   schema: { type: 'string' },
 };
 
+/** Any route: Node's HTTP server refuses a request it cannot parse before the app sees it. */
+const unparsable = { description: 'The request could not be parsed (answered by the HTTP server itself, e.g. 431 for headers too large)' };
+
+const unavailable = () => problemResponse('The database cannot be reached right now (a restart); retry after Retry-After seconds');
+
 const timestamps = {
   created_at: { type: 'string', format: 'date-time' },
   updated_at: { type: 'string', format: 'date-time' },
@@ -30,7 +35,9 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
     version: '0.1.0',
     description:
       'Upload an MP4, get a job id at once, poll its status, and fetch per-frame results (YOLO detections and OCR text) when it is done.',
+    license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
   },
+  servers: [{ url: '/', description: 'This server' }],
   components: {
     securitySchemes: {
       apiKey: { type: 'http', scheme: 'bearer', description: 'Needed when the server sets API_KEYS: `Authorization: Bearer <key>`' },
@@ -65,6 +72,29 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
           progress: { type: 'number', enum: [0, 0.5, 1], description: 'Coarse: 0 pending, 0.5 running, 1 completed or failed' },
           ...timestamps,
           error_message: { type: 'string', description: 'Present only when status is failed' },
+        },
+      },
+      JobListEntry: {
+        type: 'object',
+        description: 'The status body of a job plus its pipeline',
+        required: ['job_id', 'status', 'progress', 'created_at', 'updated_at', 'pipeline_id'],
+        additionalProperties: false,
+        properties: {
+          job_id: { type: 'string', format: 'uuid' },
+          status: { type: 'string', enum: ['pending', 'running', 'completed', 'failed'] },
+          progress: { type: 'number', enum: [0, 0.5, 1] },
+          ...timestamps,
+          error_message: { type: 'string', description: 'Present only when status is failed' },
+          pipeline_id: { type: 'string' },
+        },
+      },
+      JobList: {
+        type: 'object',
+        required: ['jobs', 'next_cursor'],
+        additionalProperties: false,
+        properties: {
+          jobs: { type: 'array', items: { $ref: '#/components/schemas/JobListEntry' }, description: 'Newest first' },
+          next_cursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next page; null on the last page' },
         },
       },
       Detection: {
@@ -126,6 +156,14 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
           { name: 'pipeline_id', in: 'query', schema: { type: 'string', default: defaultPipeline, enum: [...pipelineIds] } },
           { name: 'frame_stride', in: 'query', schema: { type: 'integer', minimum: 1, default: 1 } },
           { name: 'max_frames', in: 'query', schema: { type: 'integer', minimum: 1 } },
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: false,
+            description:
+              'Send the same key to retry a submit safely: within RETENTION_MS the same caller, file and parameters get the original answer; other file or parameters get 422.',
+            schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7e]+$' },
+          },
         ],
         requestBody: {
           required: true,
@@ -147,14 +185,42 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
         responses: {
           '202': {
             description: 'Accepted; poll the Location',
-            headers: { Location: { schema: { type: 'string' }, description: '/video/status/{job_id}' } },
+            headers: {
+              Location: { schema: { type: 'string' }, description: '/video/status/{job_id}' },
+              'Idempotent-Replayed': { schema: { type: 'string', const: 'true' }, description: 'Present when this answers an earlier submit with the same Idempotency-Key' },
+            },
             content: { 'application/json': { schema: { $ref: '#/components/schemas/SubmitAccepted' } } },
           },
-          '400': problemResponse('No file, several files, not an MP4, empty file, unknown pipeline or bad parameter'),
+          '400': problemResponse('No file, several files, not an MP4, empty file, unknown pipeline, bad parameter or bad Idempotency-Key'),
           '401': problemResponse('API keys are configured and the request has none or a wrong one'),
           '413': problemResponse('The file is over MAX_UPLOAD_BYTES'),
-          '422': problemResponse('The video is over MAX_VIDEO_PIXELS (frame size) or MAX_VIDEO_SECONDS (duration); the detail names the limit'),
-          '503': problemResponse('The database cannot be reached right now (a restart); retry after Retry-After seconds'),
+          '422': problemResponse('The Idempotency-Key was already used with a different file or parameters; or the video is over MAX_VIDEO_PIXELS (frame size) or MAX_VIDEO_SECONDS (duration): the detail says which'),
+          '503': unavailable(),
+        },
+      },
+    },
+    '/video/jobs': {
+      get: {
+        summary: "List the caller's jobs, newest first",
+        operationId: 'listJobs',
+        parameters: [
+          {
+            name: 'status',
+            in: 'query',
+            required: false,
+            description: 'Only jobs in these statuses; repeat the parameter for several',
+            style: 'form',
+            explode: true,
+            schema: { type: 'array', items: { type: 'string', enum: ['pending', 'running', 'completed', 'failed'] } },
+          },
+          { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+          { name: 'cursor', in: 'query', required: false, description: 'The next_cursor of the previous page (opaque)', schema: { type: 'string' } },
+        ],
+        responses: {
+          '200': { description: 'A page of jobs', content: { 'application/json': { schema: { $ref: '#/components/schemas/JobList' } } } },
+          '400': problemResponse('A bad status, limit or cursor'),
+          '401': problemResponse('Missing or wrong API key'),
+          '503': unavailable(),
         },
       },
     },
@@ -167,7 +233,7 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
           '200': { description: 'The job', content: { 'application/json': { schema: { $ref: '#/components/schemas/JobStatus' } } } },
           '401': problemResponse('Missing or wrong API key'),
           '404': problemResponse('Unknown or malformed id, or a job of another key'),
-          '503': problemResponse('The database cannot be reached right now (a restart); retry after Retry-After seconds'),
+          '503': unavailable(),
         },
       },
     },
@@ -175,12 +241,27 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
       get: {
         summary: 'Get the per-frame results of a completed job',
         operationId: 'getJobResults',
-        parameters: [jobIdParam],
+        parameters: [
+          jobIdParam,
+          {
+            name: 'from_frame',
+            in: 'query',
+            required: false,
+            description: 'Page from the first frame with frame_index >= this (with limit: one page; without either: everything)',
+            schema: { type: 'integer', minimum: 0 },
+          },
+          { name: 'limit', in: 'query', required: false, description: 'Frames per page', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 } },
+        ],
         responses: {
-          '200': { description: 'Results in frame order', content: { 'application/json': { schema: { $ref: '#/components/schemas/JobResults' } } } },
+          '200': {
+            description: 'Results in frame order (a page of them when from_frame or limit is given)',
+            headers: { Link: { schema: { type: 'string' }, description: 'RFC 8288 `<…?from_frame=N&limit=M>; rel="next"` while more frames remain' } },
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/JobResults' } } },
+          },
+          '400': problemResponse('A bad from_frame or limit'),
           '401': problemResponse('Missing or wrong API key'),
           '404': problemResponse('Unknown job, or the job is not completed (the detail gives its status)'),
-          '503': problemResponse('The database cannot be reached right now (a restart); retry after Retry-After seconds'),
+          '503': unavailable(),
         },
       },
     },
@@ -215,19 +296,41 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
             ...problemResponse('The range starts at or past the end of the file'),
             headers: { 'Content-Range': { schema: { type: 'string' }, description: 'bytes */<size>' } },
           },
-          '503': problemResponse('The database cannot be reached right now (a restart); retry after Retry-After seconds'),
+          '503': unavailable(),
         },
       },
     },
-    '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'The process is alive' } } } },
+    '/healthz': {
+      get: {
+        summary: 'Liveness',
+        operationId: 'getHealth',
+        security: [],
+        responses: { '200': { description: 'The process is alive' }, '4XX': unparsable },
+      },
+    },
     '/readyz': {
       get: {
         summary: 'Readiness: database, queue and storage reachable',
+        operationId: 'getReadiness',
         security: [],
-        responses: { '200': { description: 'Ready' }, '503': problemResponse('Names what is unreachable') },
+        responses: { '200': { description: 'Ready' }, '4XX': unparsable, '503': problemResponse('Names what is unreachable') },
       },
     },
-    '/metrics': { get: { summary: 'Prometheus metrics', security: [], responses: { '200': { description: 'Prometheus text format' } } } },
-    '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
+    '/metrics': {
+      get: {
+        summary: 'Prometheus metrics',
+        operationId: 'getMetrics',
+        security: [],
+        responses: { '200': { description: 'Prometheus text format' }, '4XX': unparsable },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        summary: 'This document',
+        operationId: 'getOpenApiDocument',
+        security: [],
+        responses: { '200': { description: 'OpenAPI 3.1' }, '4XX': unparsable },
+      },
+    },
   },
 });

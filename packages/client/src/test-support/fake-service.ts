@@ -33,7 +33,7 @@ export const problem = (status: number, detail: string, title = 'Error') =>
 export const JOB_ID = '0b5c8a52-4a57-4d0e-9b7a-1f2f6b9c1d11';
 
 export function jobStatus(status: JobStatus['status'], extra: Partial<JobStatus> = {}): JobStatus {
-  const progress = { pending: 0, running: 0.5, completed: 1, failed: 1 }[status];
+  const progress = ({ pending: 0, running: 0.5, completed: 1, failed: 1 } as const)[status];
   return {
     job_id: JOB_ID,
     status,
