@@ -20,14 +20,20 @@ export default tseslint.config(
     },
     rules: {
       // `_name` marks a parameter kept for its position (an interface's signature, Express's handler).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // Off: `async` without `await` is how an in-memory implementation (MemoryQueue, the fakes)
       // keeps a Promise-returning interface, and it turns a throw into a rejection, which is what
       // callers' `.catch()` expects; dropping `async` would let a synchronous throw escape.
       '@typescript-eslint/require-await': 'off',
       // Passing on an AbortSignal's reason (typed `any`) is how an aborted wait rejects; the reason is
       // the caller's own choice of error. Everything else must reject with an Error.
-      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingAny: true, allowThrowingUnknown: true }],
+      '@typescript-eslint/prefer-promise-reject-errors': [
+        'error',
+        { allowThrowingAny: true, allowThrowingUnknown: true },
+      ],
     },
   },
   {

@@ -43,13 +43,20 @@ describe('docs/contributor-exam.md', () => {
   });
 
   it('names only files and symbols that exist', () => {
-    const broken = questions.flatMap((q) => q.refs.map((ref) => checkRef(ROOT, ref)).filter(Boolean).map((e) => `question ${q.number}: ${e}`));
+    const broken = questions.flatMap((q) =>
+      q.refs
+        .map((ref) => checkRef(ROOT, ref))
+        .filter(Boolean)
+        .map((e) => `question ${q.number}: ${e}`),
+    );
     expect(broken).toEqual([]);
   });
 
   it('catches a moved file and a renamed symbol', () => {
     expect(checkRef(ROOT, 'packages/core/src/jobs/no-such-file.ts')).toMatch(/does not exist/);
-    expect(checkRef(ROOT, 'packages/core/src/jobs/job.repository.ts#claimEverything')).toMatch(/does not mention claimEverything/);
+    expect(checkRef(ROOT, 'packages/core/src/jobs/job.repository.ts#claimEverything')).toMatch(
+      /does not mention claimEverything/,
+    );
     // A symbol must stand alone: `clai` is not found inside `claim`.
     expect(checkRef(ROOT, 'packages/core/src/jobs/job.repository.ts#clai')).toMatch(/does not mention clai/);
   });

@@ -34,12 +34,14 @@ const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<ScenarioResult
 const only = arg('only', Object.keys(SCENARIOS).join(',')).split(',');
 const jsonFile = arg('json');
 
-type SummaryColumn = 'scenario' | 'cases' | 'submitted' | 'completed' | 'failedAsExpected' | 'lost' | 'duplicated' | 'checks' | 'seconds';
+type SummaryColumn =
+  'scenario' | 'cases' | 'submitted' | 'completed' | 'failedAsExpected' | 'lost' | 'duplicated' | 'checks' | 'seconds';
 
 /** An error's stack, and its cause's, for the check that says a scenario did not run to the end. */
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  const cause = err.cause instanceof Error ? err.cause.stack : err.cause === undefined ? undefined : JSON.stringify(err.cause);
+  const cause =
+    err.cause instanceof Error ? err.cause.stack : err.cause === undefined ? undefined : JSON.stringify(err.cause);
   return `${err.stack ?? String(err)}${cause ? `\ncaused by: ${cause}` : ''}`;
 }
 
@@ -59,29 +61,77 @@ async function main() {
       const { scenario, cases, audit } = await scenarioFn({ redis, video, checks });
       const { passed, failed } = checks.of(scenario);
       summary.push({
-        scenario, cases, submitted: audit.submitted, completed: audit.completed.length,
-        failedAsExpected: audit.failedAsExpected.length, lost: audit.lost.length, duplicated: audit.duplicated.length,
-        checks: `${passed}/${passed + failed}`, seconds: Math.round((Date.now() - t0) / 1000),
+        scenario,
+        cases,
+        submitted: audit.submitted,
+        completed: audit.completed.length,
+        failedAsExpected: audit.failedAsExpected.length,
+        lost: audit.lost.length,
+        duplicated: audit.duplicated.length,
+        checks: `${passed}/${passed + failed}`,
+        seconds: Math.round((Date.now() - t0) / 1000),
       });
     } catch (err) {
       checks.check(name, `${name} ran to the end`, false, describe(err));
-      summary.push({ scenario: name, cases: 0, submitted: 0, completed: 0, failedAsExpected: 0, lost: '?', duplicated: '?', checks: 'error', seconds: Math.round((Date.now() - t0) / 1000) });
+      summary.push({
+        scenario: name,
+        cases: 0,
+        submitted: 0,
+        completed: 0,
+        failedAsExpected: 0,
+        lost: '?',
+        duplicated: '?',
+        checks: 'error',
+        seconds: Math.round((Date.now() - t0) / 1000),
+      });
     }
   }
   const sum = (k: SummaryColumn) => summary.reduce((n, s) => n + (Number(s[k]) || 0), 0);
-  const cols: SummaryColumn[] = ['scenario', 'cases', 'submitted', 'completed', 'failedAsExpected', 'lost', 'duplicated', 'checks', 'seconds'];
+  const cols: SummaryColumn[] = [
+    'scenario',
+    'cases',
+    'submitted',
+    'completed',
+    'failedAsExpected',
+    'lost',
+    'duplicated',
+    'checks',
+    'seconds',
+  ];
   const rows = [
-    ['scenario', 'cases tried', 'jobs submitted', 'completed', 'failed as expected', 'lost', 'duplicated', 'checks passed', 's'],
+    [
+      'scenario',
+      'cases tried',
+      'jobs submitted',
+      'completed',
+      'failed as expected',
+      'lost',
+      'duplicated',
+      'checks passed',
+      's',
+    ],
     ...summary.map((s) => cols.map((k) => s[k])),
-    ['total', sum('cases'), sum('submitted'), sum('completed'), sum('failedAsExpected'), sum('lost'), sum('duplicated'),
-      `${checks.passed}/${checks.passed + checks.failed}`, Math.round((Date.now() - started) / 1000)],
+    [
+      'total',
+      sum('cases'),
+      sum('submitted'),
+      sum('completed'),
+      sum('failedAsExpected'),
+      sum('lost'),
+      sum('duplicated'),
+      `${checks.passed}/${checks.passed + checks.failed}`,
+      Math.round((Date.now() - started) / 1000),
+    ],
   ];
   console.log(`\n${table(rows)}`);
   for (const c of checks.list.filter((c) => !c.ok)) console.log(`FAILED  ${c.scenario}: ${c.name}: ${c.detail}`);
   console.log(`\nfault checks: ${checks.passed} passed, ${checks.failed} failed`);
   if (jsonFile) {
     fs.mkdirSync(path.dirname(path.resolve(jsonFile)), { recursive: true });
-    fs.writeFileSync(jsonFile, `${JSON.stringify({ passed: checks.passed, failed: checks.failed, checks: checks.list, summary }, null, 2)}\n`);
+    fs.writeFileSync(
+      jsonFile,
+      `${JSON.stringify({ passed: checks.passed, failed: checks.failed, checks: checks.list, summary }, null, 2)}\n`,
+    );
   }
   return checks.failed === 0 ? 0 : 1;
 }

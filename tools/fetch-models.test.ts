@@ -7,16 +7,21 @@ import path from 'node:path';
 import { tsxArgs } from './lib/tsx';
 
 const SHA = 'e8af074932d4ed7e232278e3055cefcdea3edf178874a3694ae292649fb464dd';
-const realModel = [path.join(__dirname, '..', 'models', 'yolox_nano.onnx'), path.join(__dirname, '..', '..', 'shared', 'models', 'yolox_nano.onnx')].find(
-  (p) => fs.existsSync(p),
-);
+const realModel = [
+  path.join(__dirname, '..', 'models', 'yolox_nano.onnx'),
+  path.join(__dirname, '..', '..', 'shared', 'models', 'yolox_nano.onnx'),
+].find((p) => fs.existsSync(p));
 const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 describe('tools/fetch-models.ts', () => {
   let root: string;
   let repo: string;
   let shared: string;
-  const run = () => spawnSync(process.execPath, tsxArgs(path.join(repo, 'tools', 'fetch-models.ts')), { encoding: 'utf8', timeout: 30_000 });
+  const run = () =>
+    spawnSync(process.execPath, tsxArgs(path.join(repo, 'tools', 'fetch-models.ts')), {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
 
   beforeEach(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'fetch-models-'));

@@ -32,7 +32,10 @@ async function sha256Of(file: string): Promise<string> {
 }
 
 async function exists(file: string): Promise<boolean> {
-  return fs.promises.access(file).then(() => true, () => false);
+  return fs.promises.access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Writes to a temp name and renames only after the hash matches, so a failed fetch leaves nothing half-written. */
@@ -67,7 +70,8 @@ async function fetchModel({ file, sha256, url }: Model): Promise<void> {
     console.log(`models: ${file} ready (from ${source}, sha256 ok)`);
   } catch (caught) {
     const err = caught as Error;
-    const cause = err.cause instanceof Error ? err.cause.message : err.cause === undefined ? '' : JSON.stringify(err.cause);
+    const cause =
+      err.cause instanceof Error ? err.cause.message : err.cause === undefined ? '' : JSON.stringify(err.cause);
     await fs.promises.rm(tmp, { force: true });
     throw new Error(
       `could not fetch ${file} from ${source ?? url}: ${err.message}${cause ? ` (${cause})` : ''}\n` +

@@ -9,10 +9,17 @@ function makeRepo(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'git-hooks-'));
   const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
   git('init', '-q', '-b', 'main');
-  const root = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as Record<string, unknown>;
+  const root = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   fs.writeFileSync(
     path.join(dir, 'package.json'),
-    JSON.stringify({ name: 'hooks-test', devDependencies: { 'simple-git-hooks': '*' }, 'simple-git-hooks': root['simple-git-hooks'] }),
+    JSON.stringify({
+      name: 'hooks-test',
+      devDependencies: { 'simple-git-hooks': '*' },
+      'simple-git-hooks': root['simple-git-hooks'],
+    }),
   );
   git('add', '.');
   git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'init');

@@ -29,8 +29,14 @@ async function main() {
   const base = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
   for (const k of ['DATABASE_URL', 'REDIS_URL', 'API_KEYS', 'STORAGE']) delete env[k];
-  const api = spawn(process.execPath, [path.join(root, 'apps', 'api')], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => api.on('exit', (code, signal) => resolve({ code, signal })));
+  const api = spawn(process.execPath, [path.join(root, 'apps', 'api')], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    api.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   try {
     await waitReady(base);
     const form = new FormData();
@@ -47,16 +53,20 @@ async function main() {
       if (status.status === 'completed' || status.status === 'failed') break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    if (status.status !== 'completed') throw new Error(`job ended ${status.status}: ${status.error_message ?? 'timed out'}`);
+    if (status.status !== 'completed')
+      throw new Error(`job ended ${status.status}: ${status.error_message ?? 'timed out'}`);
     const body = (await (await fetch(`${base}/video/results/${job_id}`)).json()) as {
       results: { frame_index: number; result: { detections: { label: string }[] } }[];
     };
     const indexes = body.results.map((r) => r.frame_index);
     const expected = [0, 15, 30, 45, 60, 75, 90, 105, 120, 135];
-    if (JSON.stringify(indexes) !== JSON.stringify(expected)) throw new Error(`frame indexes ${indexes.join()} != ${expected.join()}`);
+    if (JSON.stringify(indexes) !== JSON.stringify(expected))
+      throw new Error(`frame indexes ${indexes.join()} != ${expected.join()}`);
     const birds = body.results.flatMap((r) => r.result.detections).filter((d) => d.label === 'bird');
     if (birds.length === 0) throw new Error('no bird detected in chickens.mp4');
-    console.log(`smoke test passed: job ${job_id} completed, ${birds.length} bird detections over ${indexes.length} frames`);
+    console.log(
+      `smoke test passed: job ${job_id} completed, ${birds.length} bird detections over ${indexes.length} frames`,
+    );
   } finally {
     api.kill('SIGTERM');
     await exited;

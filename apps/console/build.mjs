@@ -13,7 +13,13 @@ const out = path.join(here, 'dist');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
-const common = { bundle: true, minify: true, sourcemap: false, target: ['chrome100', 'firefox100', 'safari15'], logLevel: 'warning' };
+const common = {
+  bundle: true,
+  minify: true,
+  sourcemap: false,
+  target: ['chrome100', 'firefox100', 'safari15'],
+  logLevel: 'warning',
+};
 await build({ ...common, entryPoints: [path.join(src, 'main.ts')], outfile: path.join(out, 'app.js'), format: 'esm' });
 await build({ ...common, entryPoints: [path.join(src, 'sw.ts')], outfile: path.join(out, 'sw.js'), format: 'iife' });
 for (const f of ['index.html', 'app.css']) copyFileSync(path.join(src, f), path.join(out, f));

@@ -36,9 +36,17 @@ const statusSeconds = numberArg('status-seconds', 5);
 const statusRates = arg('status-rates', '100,500,1000').split(',').map(Number);
 const FILE_BYTES = 5 * 1024 * 1024;
 
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
-async function uploadRun(baseUrl: string, upload: { body: Buffer; contentType: string }, amount: number): Promise<LoadResult> {
+async function uploadRun(
+  baseUrl: string,
+  upload: { body: Buffer; contentType: string },
+  amount: number,
+): Promise<LoadResult> {
   return runLoad({
     url: `${baseUrl}/video/submit`,
     method: 'POST',
@@ -55,8 +63,16 @@ function statusRun(baseUrl: string, ids: string[], rate: number): Promise<LoadRe
     const paths = ids.map((id) => `/video/status/${id}`);
     return pollAtRate({ baseUrl, paths, clients: statusConnections, rate, seconds: statusSeconds });
   }
-  const requests: autocannon.Request[] = [{ setupRequest: (req) => ({ ...req, path: `/video/status/${ids[Math.floor(Math.random() * ids.length)]}` }) }];
-  return runLoad({ url: baseUrl, connections: statusConnections, duration: statusSeconds, requests, maxOverallRequests: statusSeconds * 20_000 });
+  const requests: autocannon.Request[] = [
+    { setupRequest: (req) => ({ ...req, path: `/video/status/${ids[Math.floor(Math.random() * ids.length)]}` }) },
+  ];
+  return runLoad({
+    url: baseUrl,
+    connections: statusConnections,
+    duration: statusSeconds,
+    requests,
+    maxOverallRequests: statusSeconds * 20_000,
+  });
 }
 
 async function main() {
@@ -79,50 +95,100 @@ async function main() {
   };
 
   // Warm-up: JIT, connection pools, first file-system writes.
-  const servers = [['bare', 'bare express+multer', bare.baseUrl], ['bareSync', 'bare + fsync', bareSync.baseUrl], ['api', 'video-jobs API', stack.baseUrl]];
+  const servers = [
+    ['bare', 'bare express+multer', bare.baseUrl],
+    ['bareSync', 'bare + fsync', bareSync.baseUrl],
+    ['api', 'video-jobs API', stack.baseUrl],
+  ];
   for (const [, , baseUrl] of servers) await uploadRun(baseUrl, upload, connections * 2);
   clearUploads();
 
-  const submitRows: Cell[][] = [['round', 'server', 'requests', '2xx', 'non-2xx', 'errors', 'req/s', 'MB/s', 'p50 ms', 'p99 ms']];
+  const submitRows: Cell[][] = [
+    ['round', 'server', 'requests', '2xx', 'non-2xx', 'errors', 'req/s', 'MB/s', 'p50 ms', 'p99 ms'],
+  ];
   const totals = Object.fromEntries(servers.map(([name]) => [name, { ok: 0, seconds: 0 }]));
   for (let round = 1; round <= rounds; round++) {
     for (const [name, label, baseUrl] of servers) {
       const r = await uploadRun(baseUrl, upload, uploadRequests);
       totals[name].ok += r.ok;
       totals[name].seconds += r.seconds;
-      submitRows.push([round, label, r.requests, r.ok, r.non2xx,
-        r.errors, fixed(r.rps), fixed((r.rps * upload.body.length) / 1e6), r.p50, r.p99]);
+      submitRows.push([
+        round,
+        label,
+        r.requests,
+        r.ok,
+        r.non2xx,
+        r.errors,
+        fixed(r.rps),
+        fixed((r.rps * upload.body.length) / 1e6),
+        r.p50,
+        r.p99,
+      ]);
       clearUploads();
     }
   }
   const rps = (name: string) => totals[name].ok / totals[name].seconds;
   const submitRatio = rps('api') / rps('bare');
 
-  const ids = (await stack.pool.query<{ job_id: string }>('SELECT job_id FROM jobs ORDER BY random() LIMIT 100')).rows.map((r) => r.job_id);
-  const bareStatus = await startChildApp(path.join(__dirname, 'lib', 'bare-status-app.ts'), [], { DATABASE_URL: stack.env.DATABASE_URL });
-  const statusRows: Cell[][] = [['server', 'rate', 'requests', '2xx', 'non-2xx', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms']];
+  const ids = (
+    await stack.pool.query<{ job_id: string }>('SELECT job_id FROM jobs ORDER BY random() LIMIT 100')
+  ).rows.map((r) => r.job_id);
+  const bareStatus = await startChildApp(path.join(__dirname, 'lib', 'bare-status-app.ts'), [], {
+    DATABASE_URL: stack.env.DATABASE_URL,
+  });
+  const statusRows: Cell[][] = [
+    ['server', 'rate', 'requests', '2xx', 'non-2xx', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
+  ];
   const status = { bare: new Map<number, LoadResult>(), api: new Map<number, LoadResult>() };
-  const statusServers = [['bare', 'bare express+pg', bareStatus.baseUrl], ['api', 'video-jobs API', stack.baseUrl]] as const;
+  const statusServers = [
+    ['bare', 'bare express+pg', bareStatus.baseUrl],
+    ['api', 'video-jobs API', stack.baseUrl],
+  ] as const;
   for (const [name, label, baseUrl] of statusServers) {
     await runLoad({ url: `${baseUrl}/video/status/${ids[0]}`, connections: 10, amount: 500 }); // warm-up
     for (const rate of [...statusRates, 0]) {
       const r = await statusRun(baseUrl, ids, rate);
       status[name].set(rate, r);
-      statusRows.push([label, rate ? `${rate}/s` : 'flat out', r.requests, r.ok, r.non2xx, fixed(r.rps), fixed(r.p50), fixed(r.p90), fixed(r.p99), fixed(r.max)]);
+      statusRows.push([
+        label,
+        rate ? `${rate}/s` : 'flat out',
+        r.requests,
+        r.ok,
+        r.non2xx,
+        fixed(r.rps),
+        fixed(r.p50),
+        fixed(r.p90),
+        fixed(r.p99),
+        fixed(r.max),
+      ]);
     }
   }
 
-  console.log(`\nsubmit: ${FILE_BYTES} byte MP4 (${upload.body.length} byte multipart body), ${connections} clients, ${uploadRequests} requests per run`);
+  console.log(
+    `\nsubmit: ${FILE_BYTES} byte MP4 (${upload.body.length} byte multipart body), ${connections} clients, ${uploadRequests} requests per run`,
+  );
   console.log(table(submitRows));
   console.log(`\nstatus: ${statusConnections} clients, ${statusSeconds} s per run, ${ids.length} distinct job ids`);
   console.log(table(statusRows));
   console.log(`\nload average after: ${load()}`);
-  console.log(verdict(submitRatio >= 0.7, `submit: ${fixed(rps('api'))} req/s vs bare ${fixed(rps('bare'))} req/s = ${fixed(submitRatio, 2)} of baseline (target >= 0.70); vs bare + fsync ${fixed(rps('bareSync'))} req/s = ${fixed(rps('api') / rps('bareSync'), 2)}`));
+  console.log(
+    verdict(
+      submitRatio >= 0.7,
+      `submit: ${fixed(rps('api'))} req/s vs bare ${fixed(rps('bare'))} req/s = ${fixed(submitRatio, 2)} of baseline (target >= 0.70); vs bare + fsync ${fixed(rps('bareSync'))} req/s = ${fixed(rps('api') / rps('bareSync'), 2)}`,
+    ),
+  );
   for (const [rate, r] of status.api) {
     const b = status.bare.get(rate) as LoadResult;
-    console.log(verdict(r.p99 < 20, `status ${rate ? `at ${rate} req/s` : `flat out (${fixed(r.rps)} req/s, ${fixed(r.rps / b.rps, 2)} of bare)`}: p50 ${fixed(r.p50)} ms, p99 ${fixed(r.p99)} ms (target p99 < 20 ms; bare p99 ${fixed(b.p99)} ms)`));
+    console.log(
+      verdict(
+        r.p99 < 20,
+        `status ${rate ? `at ${rate} req/s` : `flat out (${fixed(r.rps)} req/s, ${fixed(r.rps / b.rps, 2)} of bare)`}: p50 ${fixed(r.p50)} ms, p99 ${fixed(r.p99)} ms (target p99 < 20 ms; bare p99 ${fixed(b.p99)} ms)`,
+      ),
+    );
   }
-  const failures = [...Object.values(status)].flatMap((m) => [...m.values()]).reduce((n, r) => n + r.non2xx + r.errors, 0);
+  const failures = [...Object.values(status)]
+    .flatMap((m) => [...m.values()])
+    .reduce((n, r) => n + r.non2xx + r.errors, 0);
   return failures > 0 ? 1 : 0;
 }
 

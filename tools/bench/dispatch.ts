@@ -31,7 +31,9 @@ async function floor(stack: Stack, samples: number): Promise<number[]> {
     push.disconnect();
     pop.disconnect();
   });
-  await stack.pool.query('CREATE TEMP TABLE IF NOT EXISTS floor_jobs (id uuid primary key, status text, attempts int, updated_at timestamptz)');
+  await stack.pool.query(
+    'CREATE TEMP TABLE IF NOT EXISTS floor_jobs (id uuid primary key, status text, attempts int, updated_at timestamptz)',
+  );
   const times: number[] = [];
   for (let i = 0; i < samples; i++) {
     const id = randomUUID();
@@ -53,7 +55,12 @@ async function floor(stack: Stack, samples: number): Promise<number[]> {
 }
 
 async function main() {
-  console.log(`bench:dispatch  load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `bench:dispatch  load average before: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   const video = await testVideo({ seconds: 1, width: 320, height: 240 });
   const stack = await startStack({ storage: 'local', env: { WORKER_CONCURRENCY: '1' } });
   onCleanup(() => stack.stop());
@@ -70,26 +77,54 @@ async function main() {
     const t0 = performance.now();
     const jobId = await stack.submit(video, { pipeline_id: 'yolo', max_frames: 1 });
     const answered = performance.now();
-    const claimed = await log.next((e) => e.job_id === jobId && e.message === 'job claimed', 30_000, `claim of ${jobId}`, since);
-    await log.next((e) => e.job_id === jobId && /^job (completed|failed)$/.test(e.message), 60_000, `end of ${jobId}`, since);
+    const claimed = await log.next(
+      (e) => e.job_id === jobId && e.message === 'job claimed',
+      30_000,
+      `claim of ${jobId}`,
+      since,
+    );
+    await log.next(
+      (e) => e.job_id === jobId && /^job (completed|failed)$/.test(e.message),
+      60_000,
+      `end of ${jobId}`,
+      since,
+    );
     submitMs.push(answered - t0);
     dispatchMs.push(Math.max(0, claimed.at - answered));
     if ((i + 1) % 50 === 0) console.log(`  ${i + 1}/${jobs} jobs`);
     await sleep(Math.random() * 100);
   }
 
-  const row = (name: string, v: number[]) => [name, v.length, fixed(percentile(v, 50)), fixed(percentile(v, 90)), fixed(percentile(v, 99)), fixed(Math.max(...v))];
+  const row = (name: string, v: number[]) => [
+    name,
+    v.length,
+    fixed(percentile(v, 50)),
+    fixed(percentile(v, 90)),
+    fixed(percentile(v, 99)),
+    fixed(Math.max(...v)),
+  ];
   console.log(`\n${jobs} jobs, one idle worker, 320x240 MP4, yolo max_frames 1`);
-  console.log(table([
-    ['measure', 'n', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
-    row('submit -> running (dispatch)', dispatchMs),
-    row('baseline: LPUSH->BRPOP + UPDATE', floorMs),
-    row('submit request itself', submitMs),
-  ]));
+  console.log(
+    table([
+      ['measure', 'n', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
+      row('submit -> running (dispatch)', dispatchMs),
+      row('baseline: LPUSH->BRPOP + UPDATE', floorMs),
+      row('submit request itself', submitMs),
+    ]),
+  );
   const p50 = percentile(dispatchMs, 50);
-  console.log(`\ndispatch p50 is ${fixed(p50 / percentile(floorMs, 50), 1)}x the baseline p50; p99 ${fixed(percentile(dispatchMs, 99) / percentile(floorMs, 99), 1)}x`);
-  console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(verdict(p50 < 50, `dispatch p50 ${fixed(p50)} ms (target < 50 ms), p99 ${fixed(percentile(dispatchMs, 99))} ms`));
+  console.log(
+    `\ndispatch p50 is ${fixed(p50 / percentile(floorMs, 50), 1)}x the baseline p50; p99 ${fixed(percentile(dispatchMs, 99) / percentile(floorMs, 99), 1)}x`,
+  );
+  console.log(
+    `load average after: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    verdict(p50 < 50, `dispatch p50 ${fixed(p50)} ms (target < 50 ms), p99 ${fixed(percentile(dispatchMs, 99))} ms`),
+  );
   return 0;
 }
 

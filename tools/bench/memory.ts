@@ -34,7 +34,10 @@ const resultsBytes = Math.round(numberArg('results-mb', 200) * 1e6);
 const mb = (v: number | undefined) => fixed(v ?? NaN, 0);
 
 /** Peak RSS of `pid` while `fn` runs, and its RSS just before. */
-async function during<T>(pid: number | undefined, fn: () => Promise<T>): Promise<RssSummary & { before: number | undefined; value: T }> {
+async function during<T>(
+  pid: number | undefined,
+  fn: () => Promise<T>,
+): Promise<RssSummary & { before: number | undefined; value: T }> {
   const before = rssMb(pid);
   const sampler = sampleRss(pid, 50);
   try {
@@ -57,9 +60,18 @@ async function uploadCase(stack: Stack, verdicts: string[]): Promise<void> {
     ['video-jobs API', { baseUrl: stack.baseUrl, pid: stack.api?.proc.pid }],
   ];
   for (const [name, server] of servers) {
-    const r = await during(server.pid, () => streamUpload(`${server.baseUrl}/video/submit`, clip, uploadBytes, { pipeline_id: 'yolo' }));
+    const r = await during(server.pid, () =>
+      streamUpload(`${server.baseUrl}/video/submit`, clip, uploadBytes, { pipeline_id: 'yolo' }),
+    );
     runs[name] = r;
-    rows.push([name, r.value.status, fixed(r.value.seconds), fixed(uploadBytes / 1e6 / r.value.seconds, 0), mb(r.before), mb(r.peak)]);
+    rows.push([
+      name,
+      r.value.status,
+      fixed(r.value.seconds),
+      fixed(uploadBytes / 1e6 / r.value.seconds, 0),
+      mb(r.before),
+      mb(r.peak),
+    ]);
     // Free the disk at once: 2 GB each.
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(path.join(stack.env.DATA_DIR, 'objects', 'video_jobs'), { recursive: true, force: true });
@@ -67,8 +79,12 @@ async function uploadCase(stack: Stack, verdicts: string[]): Promise<void> {
   console.log(`\nupload: one ${uploadBytes} byte MP4 streamed as multipart`);
   console.log(table(rows));
   const api = runs['video-jobs API'];
-  verdicts.push(verdict(api.value.status === 202 && api.peak < 200,
-    `upload: API RSS peak ${mb(api.peak)} MB during a ${fixed(uploadBytes / 1e9, 1)} GB upload (target < 200 MB; bare app ${mb(runs['bare express+multer'].peak)} MB, ratio ${fixed(api.peak / runs['bare express+multer'].peak, 2)}; answered ${api.value.status})`));
+  verdicts.push(
+    verdict(
+      api.value.status === 202 && api.peak < 200,
+      `upload: API RSS peak ${mb(api.peak)} MB during a ${fixed(uploadBytes / 1e9, 1)} GB upload (target < 200 MB; bare app ${mb(runs['bare express+multer'].peak)} MB, ratio ${fixed(api.peak / runs['bare express+multer'].peak, 2)}; answered ${api.value.status})`,
+    ),
+  );
 }
 
 async function workerCase(stack: Stack, verdicts: string[]): Promise<void> {
@@ -82,7 +98,10 @@ async function workerCase(stack: Stack, verdicts: string[]): Promise<void> {
   const idle = rssMb(worker.proc.pid);
   const rows: Cell[][] = [['video', 'MB', 'frames analysed', 'job s', 'RSS before MB', 'RSS peak MB', 'RSS mean MB']];
   const peaks: Record<string, number> = {};
-  const videos: [string, string][] = [['10 s', shortVideo], [`${longSeconds} s`, longVideo]];
+  const videos: [string, string][] = [
+    ['10 s', shortVideo],
+    [`${longSeconds} s`, longVideo],
+  ];
   for (const [name, file] of videos) {
     const since = log.events.length;
     const jobId = await stack.submit(file, { pipeline_id: 'yolo', frame_stride: stride });
@@ -93,12 +112,25 @@ async function workerCase(stack: Stack, verdicts: string[]): Promise<void> {
     if (r.value.message !== 'job completed') throw new Error(`the ${name} job failed: ${JSON.stringify(r.value)}`);
     const frames = (await stack.results(jobId)).results.length;
     peaks[name] = r.peak;
-    rows.push([`${name} 1280x720 30 fps`, fixed(fs.statSync(file).size / 1e6, 0), frames, fixed(Number(r.value.duration_ms) / 1000), mb(r.before), mb(r.peak), mb(r.mean)]);
+    rows.push([
+      `${name} 1280x720 30 fps`,
+      fixed(fs.statSync(file).size / 1e6, 0),
+      frames,
+      fixed(Number(r.value.duration_ms) / 1000),
+      mb(r.before),
+      mb(r.peak),
+      mb(r.mean),
+    ]);
   }
   console.log(`\nworker: yolo, frame_stride ${stride}; RSS idle after start ${mb(idle)} MB`);
   console.log(table(rows));
   const ratio = peaks[`${longSeconds} s`] / peaks['10 s'];
-  verdicts.push(verdict(ratio <= 1.2, `worker: peak RSS ${mb(peaks[`${longSeconds} s`])} MB on ${longSeconds} s vs ${mb(peaks['10 s'])} MB on 10 s = ${fixed(ratio, 2)}x (target <= 1.20x)`));
+  verdicts.push(
+    verdict(
+      ratio <= 1.2,
+      `worker: peak RSS ${mb(peaks[`${longSeconds} s`])} MB on ${longSeconds} s vs ${mb(peaks['10 s'])} MB on 10 s = ${fixed(ratio, 2)}x (target <= 1.20x)`,
+    ),
+  );
   await stack.stopProcess(worker, 'SIGTERM');
 }
 
@@ -114,7 +146,12 @@ async function writeResults(file: string, bytes: number): Promise<{ frames: numb
   };
   await write('[');
   while (written < bytes) {
-    const detections = Array.from({ length: 4 }, (_, k) => ({ label: 'person', class_id: 0, confidence: 0.9132, box: [10.5 + k, 20.5, 300.5, 400.5] }));
+    const detections = Array.from({ length: 4 }, (_, k) => ({
+      label: 'person',
+      class_id: 0,
+      confidence: 0.9132,
+      box: [10.5 + k, 20.5, 300.5, 400.5],
+    }));
     const entry = JSON.stringify({ frame_index: i, result: { timestamp_ms: Math.round(i * 33.3), detections } });
     await write(i === 0 ? entry : `,${entry}`);
     i++;
@@ -126,16 +163,18 @@ async function writeResults(file: string, bytes: number): Promise<{ frames: numb
 
 function download(url: string, stallMs: number): Promise<{ status: number; bytes: number }> {
   return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
-      let bytes = 0;
-      res.on('data', (d: Buffer) => (bytes += d.length));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
-      res.on('error', reject);
-      if (stallMs > 0) {
-        res.pause();
-        setTimeout(() => res.resume(), stallMs);
-      }
-    }).on('error', reject);
+    http
+      .get(url, (res) => {
+        let bytes = 0;
+        res.on('data', (d: Buffer) => (bytes += d.length));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
+        res.on('error', reject);
+        if (stallMs > 0) {
+          res.pause();
+          setTimeout(() => res.resume(), stallMs);
+        }
+      })
+      .on('error', reject);
   });
 }
 
@@ -153,19 +192,34 @@ async function resultsCase(stack: Stack, verdicts: string[]): Promise<void> {
   const idle = rssMb(pid) ?? NaN;
   const rows: Cell[][] = [['client', 'status', 'bytes', 'RSS before MB', 'RSS peak MB', 'peak / idle']];
   let worst = 0;
-  const clients: [string, number][] = [['reads at full speed', 0], ['stalls 3 s, then reads', 3000]];
+  const clients: [string, number][] = [
+    ['reads at full speed', 0],
+    ['stalls 3 s, then reads', 3000],
+  ];
   for (const [name, stall] of clients) {
     const r = await during(pid, () => download(`${stack.baseUrl}/video/results/${jobId}`, stall));
     worst = Math.max(worst, r.peak / idle);
     rows.push([name, r.value.status, r.value.bytes, mb(r.before), mb(r.peak), fixed(r.peak / idle, 2)]);
   }
-  console.log(`\nresults: GET /video/results of a ${file.bytes} byte results file (${file.frames} frames); API RSS idle ${mb(idle)} MB`);
+  console.log(
+    `\nresults: GET /video/results of a ${file.bytes} byte results file (${file.frames} frames); API RSS idle ${mb(idle)} MB`,
+  );
   console.log(table(rows));
-  verdicts.push(verdict(worst <= 1.2, `results: API RSS peak ${fixed(worst, 2)}x its idle ${mb(idle)} MB while serving ${fixed(file.bytes / 1e6, 0)} MB (target: flat, <= 1.20x)`));
+  verdicts.push(
+    verdict(
+      worst <= 1.2,
+      `results: API RSS peak ${fixed(worst, 2)}x its idle ${mb(idle)} MB while serving ${fixed(file.bytes / 1e6, 0)} MB (target: flat, <= 1.20x)`,
+    ),
+  );
 }
 
 async function main() {
-  console.log(`bench:memory  load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `bench:memory  load average before: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   const stack = await startStack({ storage: 'local', env: { WORKER_CONCURRENCY: '1' } });
   onCleanup(() => stack.stop());
   await stack.startApi();
@@ -173,7 +227,12 @@ async function main() {
   if (only.includes('upload')) await uploadCase(stack, verdicts);
   if (only.includes('results')) await resultsCase(stack, verdicts);
   if (only.includes('worker')) await workerCase(stack, verdicts);
-  console.log(`\nload average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `\nload average after: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   console.log(verdicts.join('\n'));
   return 0;
 }

@@ -113,14 +113,23 @@ async function background(kind: Background): Promise<sharp.Sharp> {
 }
 
 /** The text layer alone (transparent elsewhere), so the box it covers can be measured from its alpha. */
-function textLayer(text: string, size: number, kind: Background, font: Font, { x, y }: { x: number; y: number }): Buffer {
+function textLayer(
+  text: string,
+  size: number,
+  kind: Background,
+  font: Font,
+  { x, y }: { x: number; y: number },
+): Buffer {
   const photo = Boolean(PHOTOS[kind]);
   const paint = photo
     ? `fill="#ffffff" stroke="#000000" stroke-width="${Math.max(1.5, size / 14)}" paint-order="stroke"`
     : `fill="${PLAIN[kind][1]}"`;
   const spans = text
     .split('\n')
-    .map((line, i) => `<text x="${x}" y="${Math.round(y + i * size * 1.4)}" xml:space="preserve">${escapeXml(line)}</text>`)
+    .map(
+      (line, i) =>
+        `<text x="${x}" y="${Math.round(y + i * size * 1.4)}" xml:space="preserve">${escapeXml(line)}</text>`,
+    )
     .join('');
   return Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}">` +
@@ -130,7 +139,10 @@ function textLayer(text: string, size: number, kind: Background, font: Font, { x
 
 /** The [x1, y1, x2, y2] of the non-transparent pixels of an RGBA buffer. */
 function alphaBox(rgba: Buffer, width: number, height: number): number[] {
-  let x1 = width, y1 = height, x2 = -1, y2 = -1;
+  let x1 = width,
+    y1 = height,
+    x2 = -1,
+    y2 = -1;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       if (rgba[(y * width + x) * 4 + 3] > 0) {
@@ -153,7 +165,13 @@ export async function generatedFrames(): Promise<GeneratedFrame[]> {
     const rgba = await sharp(layer).ensureAlpha().raw().toBuffer();
     const textBox = alphaBox(rgba, WIDTH, HEIGHT);
     if (textBox[2] >= WIDTH - 1) throw new Error(`generated text "${text}" at ${size} px runs off the frame`);
-    const data = await (await background(kind)).composite([{ input: layer }]).removeAlpha().raw().toBuffer();
+    const data = await (
+      await background(kind)
+    )
+      .composite([{ input: layer }])
+      .removeAlpha()
+      .raw()
+      .toBuffer();
     frames.push({ name: `${index}`, text, size, kind, image: { data, width: WIDTH, height: HEIGHT }, textBox });
   }
   return frames;
@@ -188,14 +206,37 @@ function run(command: string, args: string[]): Promise<Buffer> {
 }
 
 /** Every `stride`-th frame of a video, decoded by the bundled ffmpeg: { index, image }. */
-export async function clipFrames(file = path.join(SAMPLES, 'traffic_cam_timestamp.mp4'), stride = 25): Promise<ClipFrame[]> {
+export async function clipFrames(
+  file = path.join(SAMPLES, 'traffic_cam_timestamp.mp4'),
+  stride = 25,
+): Promise<ClipFrame[]> {
   const probe = await run(binary(ffprobeInstaller.path, 'FFPROBE_PATH'), [
-    '-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', file,
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'stream=width,height',
+    '-of',
+    'csv=p=0',
+    file,
   ]);
   const [width, height] = probe.toString().trim().split(',').map(Number);
   const raw = await run(binary(ffmpegInstaller.path, 'FFMPEG_PATH'), [
-    '-v', 'error', '-i', file, '-an', '-vf', `select=not(mod(n\\,${stride}))`, '-vsync', '0',
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+    '-v',
+    'error',
+    '-i',
+    file,
+    '-an',
+    '-vf',
+    `select=not(mod(n\\,${stride}))`,
+    '-vsync',
+    '0',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    'pipe:1',
   ]);
   const size = width * height * 3;
   if (raw.length === 0 || raw.length % size !== 0) {
@@ -206,4 +247,3 @@ export async function clipFrames(file = path.join(SAMPLES, 'traffic_cam_timestam
     image: { data: raw.subarray(i * size, (i + 1) * size), width, height },
   }));
 }
-

@@ -13,14 +13,22 @@ describe('ocr benchmark scoring', () => {
   });
 
   it('weights accuracy by characters and never goes below 0', () => {
-    expect(charAccuracy([{ edits: 1, chars: 10 }, { edits: 0, chars: 10 }])).toBeCloseTo(0.95);
+    expect(
+      charAccuracy([
+        { edits: 1, chars: 10 },
+        { edits: 0, chars: 10 },
+      ]),
+    ).toBeCloseTo(0.95);
     expect(charAccuracy([{ edits: 30, chars: 10 }])).toBe(0);
   });
 
   it('finds the date and a well-formed time on the clock line, not a malformed one', () => {
     expect(clockReads([{ text: '04-16-2012星期一' }, { text: '15:34:20' }])).toEqual({ date: true, time: '15:34:20' });
     expect(clockReads([{ text: '04-16-2012星期-15:34:20' }])).toEqual({ date: true, time: '15:34:20' });
-    expect(clockReads([{ text: '04-16-201' }, { text: '5:34:20' }, { text: '15:34:2' }])).toEqual({ date: false, time: undefined });
+    expect(clockReads([{ text: '04-16-201' }, { text: '5:34:20' }, { text: '15:34:2' }])).toEqual({
+      date: false,
+      time: undefined,
+    });
     expect(clockReads([{ text: '15:74:20' }]).time).toBeUndefined();
   });
 

@@ -59,4 +59,3 @@ export function clockReads(lines: { text: string }[]): { date: boolean; time: st
   const time = all.match(TIME);
   return { date: all.includes(DATE), time: time ? time[0] : undefined };
 }
-

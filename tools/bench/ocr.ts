@@ -25,7 +25,8 @@ function args() {
   const argv = process.argv.slice(2);
   const at = argv.indexOf('--engines');
   const engines = at >= 0 ? argv[at + 1].split(',') : Object.keys(ENGINES);
-  for (const e of engines) if (!ENGINES[e]) throw new Error(`unknown engine "${e}"; known: ${Object.keys(ENGINES).join(', ')}`);
+  for (const e of engines)
+    if (!ENGINES[e]) throw new Error(`unknown engine "${e}"; known: ${Object.keys(ENGINES).join(', ')}`);
   return { engines, verbose: argv.includes('--verbose') };
 }
 
@@ -93,7 +94,8 @@ async function throughputMs(ocr: Ocr, frames: { image: RgbImage }[], inFlight: n
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const band = (size: number) => (size <= 20 ? '14-20px' : size <= 40 ? '22-40px' : '44-80px');
-const look = (kind: string) => (['people', 'cars', 'dogs'].includes(kind) ? 'photo' : ['dark', 'navy'].includes(kind) ? 'dark' : 'light');
+const look = (kind: string) =>
+  ['people', 'cars', 'dogs'].includes(kind) ? 'photo' : ['dark', 'navy'].includes(kind) ? 'dark' : 'light';
 
 function scoreGenerated(frames: GeneratedFrame[], reads: Read[], floor = 0) {
   const scored = frames.map((frame, i): Scored => {
@@ -138,12 +140,21 @@ async function benchEngines(names: string[], generated: GeneratedFrame[], clip: 
     const clipReads = await readInterleaved(engines, clip);
     // Two in flight can't take turns frame by frame: run each engine twice, in A B B A order, and average.
     const twoInFlight = Object.fromEntries(names.map((n) => [n, 0]));
-    for (const e of [...engines, ...[...engines].reverse()]) twoInFlight[e.name] += (await throughputMs(e.ocr, clip, 2)) / 2;
+    for (const e of [...engines, ...[...engines].reverse()])
+      twoInFlight[e.name] += (await throughputMs(e.ocr, clip, 2)) / 2;
     return engines.map(({ name, loadMs }) => {
       const gen = scoreGenerated(generated, genReads[name]);
       if (verbose) {
-        gen.scored.forEach((s) => console.log(`  ${name} gen #${s.frame.name} ${s.frame.size}px ${s.frame.kind}: ${JSON.stringify(s.read)} (${s.edits} edits)`));
-        clipReads[name].forEach((r, i) => console.log(`  ${name} clip frame ${clip[i].index}: ${JSON.stringify(r.lines.map((l) => `${l.text} (${l.confidence.toFixed(2)})`))}`));
+        gen.scored.forEach((s) =>
+          console.log(
+            `  ${name} gen #${s.frame.name} ${s.frame.size}px ${s.frame.kind}: ${JSON.stringify(s.read)} (${s.edits} edits)`,
+          ),
+        );
+        clipReads[name].forEach((r, i) =>
+          console.log(
+            `  ${name} clip frame ${clip[i].index}: ${JSON.stringify(r.lines.map((l) => `${l.text} (${l.confidence.toFixed(2)})`))}`,
+          ),
+        );
       }
       return {
         name,
@@ -169,7 +180,8 @@ async function paddleFloorSweep(generated: GeneratedFrame[], clip: ClipFrame[]) 
     const engine = [{ name: 'paddle', ocr }];
     const genReads = (await readInterleaved(engine, generated)).paddle;
     const clipReads = (await readInterleaved(engine, clip)).paddle;
-    const clipLines = (floor: number) => clipReads.reduce((n, r) => n + r.lines.filter((l) => l.confidence >= floor).length, 0);
+    const clipLines = (floor: number) =>
+      clipReads.reduce((n, r) => n + r.lines.filter((l) => l.confidence >= floor).length, 0);
     return [0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9].map((floor) => ({
       floor,
       gen: scoreGenerated(generated, genReads, floor),
@@ -200,13 +212,19 @@ function pickDefault(results: EngineResult[]): { name: string; meetsTargets: boo
     (!tesseract || r === tesseract || (r.genMs <= tesseract.genMs && r.clipMs <= tesseract.clipMs));
   const rank = (a: EngineResult, b: EngineResult) => b.gen.accuracy - a.gen.accuracy || b.clock.date - a.clock.date;
   const passing = results.filter(meets).sort(rank);
-  return passing.length > 0 ? { name: passing[0].name, meetsTargets: true } : { name: [...results].sort(rank)[0].name, meetsTargets: false };
+  return passing.length > 0
+    ? { name: passing[0].name, meetsTargets: true }
+    : { name: [...results].sort(rank)[0].name, meetsTargets: false };
 }
 
 async function main() {
   const { engines, verbose } = args();
   const [generated, clip] = await Promise.all([generatedFrames(), clipFrames()]);
-  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = () =>
+    os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
   console.log(
     `OCR benchmark: ${os.cpus().length} cores (load average ${load()}), Node ${process.version}; generated set ${generated.length} frames 1280x720 ` +
       `(text 14-80 px), clip traffic_cam_timestamp.mp4 every 25th frame (${clip.length} frames)\n`,
@@ -215,15 +233,43 @@ async function main() {
 
   console.log(
     table([
-      ['engine', 'load', 'gen char acc', 'gen exact', 'gen ms/frame', 'gen cpu ms/frame', 'stray lines', 'clip date', 'clip HH:MM:SS', 'clip 15:34:xx', 'clip ms/frame', 'clip cpu ms/frame', 'clip ms/frame, 2 in flight'],
+      [
+        'engine',
+        'load',
+        'gen char acc',
+        'gen exact',
+        'gen ms/frame',
+        'gen cpu ms/frame',
+        'stray lines',
+        'clip date',
+        'clip HH:MM:SS',
+        'clip 15:34:xx',
+        'clip ms/frame',
+        'clip cpu ms/frame',
+        'clip ms/frame, 2 in flight',
+      ],
       ...results.map((r) => [
-        r.name, ms(r.loadMs), pct(r.gen.accuracy), pct(r.gen.exact), ms(r.genMs), ms(r.genCpuMs), r.gen.stray,
-        pct(r.clock.date), pct(r.clock.time), pct(r.clock.plausible), ms(r.clipMs), ms(r.clipCpuMs), ms(r.clipTwoInFlight),
+        r.name,
+        ms(r.loadMs),
+        pct(r.gen.accuracy),
+        pct(r.gen.exact),
+        ms(r.genMs),
+        ms(r.genCpuMs),
+        r.gen.stray,
+        pct(r.clock.date),
+        pct(r.clock.time),
+        pct(r.clock.plausible),
+        ms(r.clipMs),
+        ms(r.clipCpuMs),
+        ms(r.clipTwoInFlight),
       ]),
     ]),
   );
   const keys = Object.keys(results[0].gen.groups).sort();
-  console.log('\nchar accuracy by text size and background\n' + table([['engine', ...keys], ...results.map((r) => [r.name, ...keys.map((k) => pct(r.gen.groups[k]))])]));
+  console.log(
+    '\nchar accuracy by text size and background\n' +
+      table([['engine', ...keys], ...results.map((r) => [r.name, ...keys.map((k) => pct(r.gen.groups[k]))])]),
+  );
 
   const [p, t] = ['paddle', 'tesseract'].map((n) => results.find((r) => r.name === n));
   if (p && t) {
@@ -237,7 +283,9 @@ async function main() {
   console.log('\nmisread generated frames (reference -> read):');
   for (const r of results) {
     for (const s of r.gen.scored.filter((x) => x.edits > 0)) {
-      console.log(`  ${r.name.padEnd(9)} ${String(s.frame.size).padStart(2)}px ${s.frame.kind.padEnd(6)} ${JSON.stringify(s.frame.text)} -> ${JSON.stringify(s.read)}`);
+      console.log(
+        `  ${r.name.padEnd(9)} ${String(s.frame.size).padStart(2)}px ${s.frame.kind.padEnd(6)} ${JSON.stringify(s.frame.text)} -> ${JSON.stringify(s.read)}`,
+      );
     }
   }
   for (const r of results) {
@@ -251,7 +299,14 @@ async function main() {
     console.log(
       table([
         ['floor', 'gen char acc', 'stray lines', 'clip date', 'clip HH:MM:SS', 'clip lines/frame'],
-        ...sweep.map((s) => [s.floor.toFixed(1), pct(s.gen.accuracy), s.gen.stray, pct(s.clock.date), pct(s.clock.time), s.clipLines.toFixed(1)]),
+        ...sweep.map((s) => [
+          s.floor.toFixed(1),
+          pct(s.gen.accuracy),
+          s.gen.stray,
+          pct(s.clock.date),
+          pct(s.clock.time),
+          s.clipLines.toFixed(1),
+        ]),
       ]),
     );
   }

@@ -41,12 +41,20 @@ const ocrFrames = num('ocr-frames') ?? 30;
 const ocrEngines = arg('ocr-engines', 'tesseract,paddle').split(',').filter(Boolean) as OcrEngineName[];
 const staticEngine = arg('static-engine', 'paddle') as OcrEngineName;
 const staticSeconds = num('static-seconds') ?? 2;
-const tuning = { threads: num('threads'), inFlight: num('in-flight'), decodeThreads: num('decode-threads'), spinning: flag('spinning') };
-
+const tuning = {
+  threads: num('threads'),
+  inFlight: num('in-flight'),
+  decodeThreads: num('decode-threads'),
+  spinning: flag('spinning'),
+};
 
 const modelPath = process.env.MODEL_PATH || defaultModelPath();
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 const f1 = (x: number) => x.toFixed(1);
 
@@ -103,7 +111,13 @@ async function pipelineFps(
   }
   const elapsed = seconds(t0);
   const cpu = cpuSince(c0);
-  return { frames: n, seconds: elapsed, fps: n / elapsed, nodeCpuMs: (1000 * cpu.own) / n, ffmpegCpuMs: (1000 * cpu.children) / n };
+  return {
+    frames: n,
+    seconds: elapsed,
+    fps: n / elapsed,
+    nodeCpuMs: (1000 * cpu.own) / n,
+    ffmpegCpuMs: (1000 * cpu.children) / n,
+  };
 }
 
 /**
@@ -124,7 +138,11 @@ async function staticTextCase(frames: FrameSource, detector: YoloDetector): Prom
   for (let round = 0; round < staticRounds; round++) {
     for (const mode of ['every', 'reuse'] as const) {
       const read: string[] = [];
-      runs[mode].push(await pipelineFps(services[mode], 'yolo_ocr', null, file, (r) => read.push((r.result.text as { text: string }[]).map((l) => l.text).join(' | '))));
+      runs[mode].push(
+        await pipelineFps(services[mode], 'yolo_ocr', null, file, (r) =>
+          read.push((r.result.text as { text: string }[]).map((l) => l.text).join(' | ')),
+        ),
+      );
       texts[mode] = read;
     }
   }
@@ -136,14 +154,22 @@ async function staticTextCase(frames: FrameSource, detector: YoloDetector): Prom
   const same = texts.reuse.filter((t, i) => squeeze(t) === squeeze(texts.every[i])).length;
   const exact = texts.reuse.filter((t, i) => t === texts.every[i]).length;
   const n = texts.reuse.length;
-  console.log(`static text (${staticEngine}, ${n} frames of ${path.basename(file)}): OCR every frame ${f1(best('every'))} s, with reuse ${f1(best('reuse'))} s ` +
-    `= ${(best('every') / best('reuse')).toFixed(1)}x (target >= 3x); OCR calls ${services.reuse.stats.calls / staticRounds} vs ${services.every.stats.calls / staticRounds} per run`);
-  console.log(`  same text on ${same}/${n} frames ignoring whitespace, ${exact}/${n} exactly; read with reuse: "${texts.reuse[0]}"; ` +
-    `every frame: ${[...new Set(texts.every)].map((t) => `"${t}"`).join(', ')}`);
+  console.log(
+    `static text (${staticEngine}, ${n} frames of ${path.basename(file)}): OCR every frame ${f1(best('every'))} s, with reuse ${f1(best('reuse'))} s ` +
+      `= ${(best('every') / best('reuse')).toFixed(1)}x (target >= 3x); OCR calls ${services.reuse.stats.calls / staticRounds} vs ${services.every.stats.calls / staticRounds} per run`,
+  );
+  console.log(
+    `  same text on ${same}/${n} frames ignoring whitespace, ${exact}/${n} exactly; read with reuse: "${texts.reuse[0]}"; ` +
+      `every frame: ${[...new Set(texts.every)].map((t) => `"${t}"`).join(', ')}`,
+  );
 }
 
 /** Raw inference vs the `yolo` pipeline, alternating for --rounds rounds. */
-async function detectorFps(detector: YoloDetector, frames: FrameSource, info: { frameCount: number | null }): Promise<void> {
+async function detectorFps(
+  detector: YoloDetector,
+  frames: FrameSource,
+  info: { frameCount: number | null },
+): Promise<void> {
   const inputs = await prepareInputs(detector, frames);
   const yoloOnly = new PipelineRegistry(PIPELINES.filter((p) => p.id === 'yolo'));
   const yoloService = new VideoFilePipelineService({ frames, detector, registry: yoloOnly, inFlight: tuning.inFlight });
@@ -163,10 +189,16 @@ async function detectorFps(detector: YoloDetector, frames: FrameSource, info: { 
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const raw = Math.max(...raws);
   const yolo = Math.max(...yolos);
-  console.log(`raw inference:   ${f1(raw)} fps best of ${rounds} (${f1(1000 / raw)} ms/frame at ${detector.inputSize.width}x${detector.inputSize.height})`);
-  console.log(`yolo pipeline:   ${f1(yolo)} fps best of ${rounds}, ${info.frameCount} frames each (decode + scale + letterbox + inference + NMS)`);
+  console.log(
+    `raw inference:   ${f1(raw)} fps best of ${rounds} (${f1(1000 / raw)} ms/frame at ${detector.inputSize.width}x${detector.inputSize.height})`,
+  );
+  console.log(
+    `yolo pipeline:   ${f1(yolo)} fps best of ${rounds}, ${info.frameCount} frames each (decode + scale + letterbox + inference + NMS)`,
+  );
   const perRound = median(raws.map((r, i) => yolos[i] / r));
-  console.log(`ratio yolo/raw:  ${(yolo / raw).toFixed(2)} best/best, ${perRound.toFixed(2)} median of rounds (target >= 0.85)   peak RSS ${peakRssMb()} MB`);
+  console.log(
+    `ratio yolo/raw:  ${(yolo / raw).toFixed(2)} best/best, ${perRound.toFixed(2)} median of rounds (target >= 0.85)   peak RSS ${peakRssMb()} MB`,
+  );
   console.log(
     `CPU per frame (median): raw inference ${f1(median(cpu.raw))} ms; yolo pipeline ${f1(median(cpu.node) + median(cpu.ffmpeg))} ms ` +
       `= node ${f1(median(cpu.node))} (inference, letterbox, NMS) + ffmpeg ${f1(median(cpu.ffmpeg))} (decode + scale)`,
@@ -177,8 +209,12 @@ void (async () => {
   if (!fs.existsSync(video)) throw new Error(`sample video not found: ${video}`);
   const frames = new FrameSource({ decodeThreads: tuning.decodeThreads });
   const info = await frames.probe(video);
-  console.log(`video: ${path.basename(video)} ${info.width}x${info.height}, ${info.frameCount} frames, ${info.fps} fps`);
-  console.log(`model: ${path.basename(modelPath)}; cores: ${os.availableParallelism()}; tuning: ${JSON.stringify(tuning)}`);
+  console.log(
+    `video: ${path.basename(video)} ${info.width}x${info.height}, ${info.frameCount} frames, ${info.fps} fps`,
+  );
+  console.log(
+    `model: ${path.basename(modelPath)}; cores: ${os.availableParallelism()}; tuning: ${JSON.stringify(tuning)}`,
+  );
   console.log(`load average before: ${load()}`);
   const detector = await YoloDetector.create({ modelPath, threads: tuning.threads, spinning: tuning.spinning });
   if (rounds > 0) await detectorFps(detector, frames, info);

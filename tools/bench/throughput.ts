@@ -23,11 +23,15 @@ async function runWith(stack: Stack, video: string, count: number) {
   const hubs = workers.map(eventHub);
   const ids = await stack.submitMany(video, { pipeline_id: 'yolo', max_frames: 1 }, jobs, 8);
   const rows = await stack.waitForFinal(ids, 15 * 60_000);
-  const { rows: [span] } = await stack.pool.query<{ seconds: string }>(
+  const {
+    rows: [span],
+  } = await stack.pool.query<{ seconds: string }>(
     'SELECT extract(epoch FROM max(updated_at) - min(created_at)) AS seconds FROM jobs WHERE job_id = ANY($1)',
     [ids],
   );
-  const durations = hubs.flatMap((h) => h.events.filter((e) => e.message === 'job completed').map((e) => Number(e.duration_ms)));
+  const durations = hubs.flatMap((h) =>
+    h.events.filter((e) => e.message === 'job completed').map((e) => Number(e.duration_ms)),
+  );
   const perWorker = hubs.map((h) => h.events.filter((e) => e.message === 'job completed').length);
   hubs.forEach((h) => h.close());
   await Promise.all(workers.map((w) => stack.stopProcess(w, 'SIGTERM')));
@@ -42,7 +46,12 @@ async function runWith(stack: Stack, video: string, count: number) {
 }
 
 async function main() {
-  console.log(`bench:throughput  cores: ${os.cpus().length}  load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `bench:throughput  cores: ${os.cpus().length}  load average before: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   const video = await testVideo({ seconds: 2, width: 1280, height: 720 });
   const stack = await startStack({ storage: 'local', env: { WORKER_CONCURRENCY: '1' } });
   onCleanup(() => stack.stop());
@@ -56,11 +65,34 @@ async function main() {
   }
   const base = results[0].jobsPerSecond;
   console.log(`\n${jobs} jobs (yolo, max_frames 1, 1280x720 2 s MP4) per run, workers with concurrency 1`);
-  console.log(table([
-    ['workers', 'completed', 'wall s', 'jobs/s', `x ${results[0].count} worker`, 'job p50 ms (in worker)', 'jobs per worker'],
-    ...results.map((r) => [r.count, r.completed, fixed(r.seconds), fixed(r.jobsPerSecond, 2), fixed(r.jobsPerSecond / base, 2), fixed(r.jobMsP50, 0), r.perWorker.join('/')]),
-  ]));
-  console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    table([
+      [
+        'workers',
+        'completed',
+        'wall s',
+        'jobs/s',
+        `x ${results[0].count} worker`,
+        'job p50 ms (in worker)',
+        'jobs per worker',
+      ],
+      ...results.map((r) => [
+        r.count,
+        r.completed,
+        fixed(r.seconds),
+        fixed(r.jobsPerSecond, 2),
+        fixed(r.jobsPerSecond / base, 2),
+        fixed(r.jobMsP50, 0),
+        r.perWorker.join('/'),
+      ]),
+    ]),
+  );
+  console.log(
+    `load average after: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   return results.every((r) => r.completed === jobs) ? 0 : 1;
 }
 

@@ -29,7 +29,8 @@ function interpolate(value) {
 
 const compose = YAML.parse(read('docker-compose.yml'), { merge: true });
 const services = compose.services;
-const envOf = (name) => Object.fromEntries(Object.entries(services[name].environment).map(([k, v]) => [k, interpolate(v)]));
+const envOf = (name) =>
+  Object.fromEntries(Object.entries(services[name].environment).map(([k, v]) => [k, interpolate(v)]));
 const seconds = (s) => {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(String(s).trim());
   if (!m) throw new Error(`not a duration: ${s}`);
@@ -53,13 +54,16 @@ describe('docker-compose.yml', () => {
     expect(unknown).toEqual([]);
   });
 
-  it.each(['api', 'worker'])('gives %s an environment that loadConfig accepts, in the split (Redis, S3) mode', (name) => {
-    const config = loadConfig(envOf(name));
-    expect(config).toMatchObject({ STORAGE: 's3', S3_BUCKET: 'video-jobs', S3_ENDPOINT: 'http://minio:9000' });
-    expect(config.DATABASE_URL).toMatch(/^postgres:\/\/video_jobs:.+@postgres:5432\/video_jobs$/);
-    expect(config.REDIS_URL).toBe('redis://redis:6379');
-    expect(config.MODEL_PATH).toBe('/srv/video-jobs/models/yolox_nano.onnx');
-  });
+  it.each(['api', 'worker'])(
+    'gives %s an environment that loadConfig accepts, in the split (Redis, S3) mode',
+    (name) => {
+      const config = loadConfig(envOf(name));
+      expect(config).toMatchObject({ STORAGE: 's3', S3_BUCKET: 'video-jobs', S3_ENDPOINT: 'http://minio:9000' });
+      expect(config.DATABASE_URL).toMatch(/^postgres:\/\/video_jobs:.+@postgres:5432\/video_jobs$/);
+      expect(config.REDIS_URL).toBe('redis://redis:6379');
+      expect(config.MODEL_PATH).toBe('/srv/video-jobs/models/yolox_nano.onnx');
+    },
+  );
 
   it('points the SDK at the MinIO root credentials the bucket job uses', () => {
     const env = envOf('worker');

@@ -48,7 +48,11 @@ export type Audit = Awaited<ReturnType<typeof auditJobs>>;
 /**
  * `ids`: the jobs submitted; `expectFailed`: ids that must end failed (broken videos); the rest must complete.
  */
-export async function auditJobs(stack: Stack, ids: string[], { expectFailed = new Set<string>(), timeoutMs = 120_000 } = {}) {
+export async function auditJobs(
+  stack: Stack,
+  ids: string[],
+  { expectFailed = new Set<string>(), timeoutMs = 120_000 } = {},
+) {
   const rows = await waitForJobs(stack, ids, timeoutMs);
   const byId = new Map(rows.map((r) => [r.job_id, r]));
   const events = workerEvents(stack);
@@ -64,8 +68,12 @@ export async function auditJobs(stack: Stack, ids: string[], { expectFailed = ne
 
   const lost = ids.filter((id) => !FINAL.has(byId.get(id)?.status));
   const completed = ids.filter((id) => byId.get(id)?.status === 'completed');
-  const failedAsExpected = ids.filter((id) => expectFailed.has(id) && byId.get(id)?.status === 'failed' && byId.get(id)?.error_message);
-  const unexpected = ids.filter((id) => FINAL.has(byId.get(id)?.status) && (byId.get(id)?.status === 'failed') !== expectFailed.has(id));
+  const failedAsExpected = ids.filter(
+    (id) => expectFailed.has(id) && byId.get(id)?.status === 'failed' && byId.get(id)?.error_message,
+  );
+  const unexpected = ids.filter(
+    (id) => FINAL.has(byId.get(id)?.status) && (byId.get(id)?.status === 'failed') !== expectFailed.has(id),
+  );
   const duplicated = ids.filter((id) => (completions.get(id) ?? 0) > 1 || resultsObjects(id) > 1);
   const missingResults = completed.filter((id) => resultsObjects(id) !== 1);
   // attempts counts claims; a claim logged is a claim made (a SIGKILL can land between the two).
@@ -74,8 +82,19 @@ export async function auditJobs(stack: Stack, ids: string[], { expectFailed = ne
     return row !== undefined && FINAL.has(row.status) && (row.attempts < 1 || row.attempts < (claims.get(id) ?? 0));
   });
   const retried = ids.filter((id) => (byId.get(id)?.attempts ?? 0) > 1);
-  return { rows, byId, submitted: ids.length, completed, failedAsExpected, unexpected, lost, duplicated, missingResults, badAttempts, retried };
+  return {
+    rows,
+    byId,
+    submitted: ids.length,
+    completed,
+    failedAsExpected,
+    unexpected,
+    lost,
+    duplicated,
+    missingResults,
+    badAttempts,
+    retried,
+  };
 }
 
 export const sample = (list: string[], n = 3): string => list.slice(0, n).join(', ') + (list.length > n ? ', ...' : '');
-

@@ -21,9 +21,14 @@ async function runCase(stack: Stack, c: Case, files: CaseFiles): Promise<{ res: 
   const req = buildRequest(c, files, KEYS);
   const res = await request(stack.baseUrl, req.path, req);
   const problems: string[] = [];
-  if (!c.expect.includes(res.status)) problems.push(`got ${res.status}${res.error ? ` (${res.error.code ?? res.error.message})` : ''}: ${String(res.body ?? '').slice(0, 160)}`);
-  if (res.status >= 400 && !String(res.contentType).startsWith('application/problem+json')) problems.push(`content-type ${res.contentType}`);
-  if (res.status >= 400 && res.json && !(res.json.title && res.json.detail && res.json.status === res.status)) problems.push('problem body lacks title/detail/status');
+  if (!c.expect.includes(res.status))
+    problems.push(
+      `got ${res.status}${res.error ? ` (${res.error.code ?? res.error.message})` : ''}: ${String(res.body ?? '').slice(0, 160)}`,
+    );
+  if (res.status >= 400 && !String(res.contentType).startsWith('application/problem+json'))
+    problems.push(`content-type ${res.contentType}`);
+  if (res.status >= 400 && res.json && !(res.json.title && res.json.detail && res.json.status === res.status))
+    problems.push('problem body lacks title/detail/status');
   return { res, problems };
 }
 
@@ -64,29 +69,53 @@ export async function badInputScenario({ redis, video, checks }: ScenarioContext
       const id = files.jobs.get(c.name);
       const row = id ? audit.byId.get(id) : undefined;
       if (id && c.job === 'failed' && !(row?.status === 'failed' && row.error_message && row.attempts === 1)) {
-        problems.push(`job ${row?.status ?? 'missing'}, attempts ${row?.attempts}, error ${JSON.stringify(row?.error_message)}`);
+        problems.push(
+          `job ${row?.status ?? 'missing'}, attempts ${row?.attempts}, error ${JSON.stringify(row?.error_message)}`,
+        );
       }
-      if (id && c.job === 'completed' && row?.status !== 'completed') problems.push(`job ${row?.status ?? 'missing'}: ${row?.error_message ?? ''}`);
-      const outcome = row ? `${res.status}, job ${row.status}${row.status === 'failed' ? `: "${String(row.error_message).slice(0, 70)}"` : ''}` : `${res.status || 'no answer'}`;
+      if (id && c.job === 'completed' && row?.status !== 'completed')
+        problems.push(`job ${row?.status ?? 'missing'}: ${row?.error_message ?? ''}`);
+      const outcome = row
+        ? `${res.status}, job ${row.status}${row.status === 'failed' ? `: "${String(row.error_message).slice(0, 70)}"` : ''}`
+        : `${res.status || 'no answer'}`;
       checks.check(SCENARIO, c.name, problems.length === 0, problems.length ? problems.join('; ') : outcome);
     }
 
     await sleep(1000); // a hung-up upload's clean-up runs after the connection is gone
     const objects = stack.listObjects('video_jobs/');
-    const { rows } = await stack.pool.query<Pick<JobRow, 'job_id' | 'input_path' | 'output_path'>>('SELECT job_id, input_path, output_path FROM jobs');
+    const { rows } = await stack.pool.query<Pick<JobRow, 'job_id' | 'input_path' | 'output_path'>>(
+      'SELECT job_id, input_path, output_path FROM jobs',
+    );
     const rowIds = new Set(rows.map((r) => r.job_id));
     const orphanObjects = objects.filter((k) => !rowIds.has(k.slice('video_jobs/'.length, 'video_jobs/'.length + 36)));
     const orphanRows = rows.filter((r) => !ids.includes(r.job_id) || !objects.includes(r.input_path));
     const strangeKeys = objects.filter((k) => !KEY_PATTERN.test(k));
-    checks.check(SCENARIO, 'no 500 in any answer', results.every(([, r]) => r.res.status !== 500));
-    checks.check(SCENARIO, 'no orphan object in storage', orphanObjects.length === 0, `${objects.length} objects${orphanObjects.length ? `; orphans: ${sample(orphanObjects)}` : ''}`);
-    checks.check(SCENARIO, 'no orphan row (one row per 202, each with its input)', orphanRows.length === 0 && rows.length === ids.length,
-      `${rows.length} rows for ${ids.length} accepted uploads${orphanRows.length ? `; orphans: ${sample(orphanRows.map((r) => r.job_id))}` : ''}`);
-    checks.check(SCENARIO, 'every stored key is video_jobs/<job uuid>... (client filenames unused)', strangeKeys.length === 0, sample(strangeKeys));
+    checks.check(
+      SCENARIO,
+      'no 500 in any answer',
+      results.every(([, r]) => r.res.status !== 500),
+    );
+    checks.check(
+      SCENARIO,
+      'no orphan object in storage',
+      orphanObjects.length === 0,
+      `${objects.length} objects${orphanObjects.length ? `; orphans: ${sample(orphanObjects)}` : ''}`,
+    );
+    checks.check(
+      SCENARIO,
+      'no orphan row (one row per 202, each with its input)',
+      orphanRows.length === 0 && rows.length === ids.length,
+      `${rows.length} rows for ${ids.length} accepted uploads${orphanRows.length ? `; orphans: ${sample(orphanRows.map((r) => r.job_id))}` : ''}`,
+    );
+    checks.check(
+      SCENARIO,
+      'every stored key is video_jobs/<job uuid>... (client filenames unused)',
+      strangeKeys.length === 0,
+      sample(strangeKeys),
+    );
     return { scenario: SCENARIO, cases: uploadCases.length + lookups.length, audit };
   } finally {
     stopStack();
     await stack.stop();
   }
 }
-

@@ -12,10 +12,19 @@ const SCENARIO = 'chaos: SIGKILL workers';
 // several kills and most kills land on a running job.
 const PARAMS = { ...JOB_PARAMS, max_frames: 15 };
 
-export async function chaosScenario({ redis, video, checks, jobs = 100 }: ScenarioContext & { jobs?: number }): Promise<ScenarioResult> {
+export async function chaosScenario({
+  redis,
+  video,
+  checks,
+  jobs = 100,
+}: ScenarioContext & { jobs?: number }): Promise<ScenarioResult> {
   // A job can be hit by more than one kill; MAX_ATTEMPTS 10 keeps "every job completes" about the
   // lifecycle, not about the dice. (The reaper failing a job after MAX_ATTEMPTS is tested in core.)
-  const stack = await startStack({ storage: 's3', redisUrl: redis.url, env: { ...FAST_LIFECYCLE, MAX_ATTEMPTS: '10' } });
+  const stack = await startStack({
+    storage: 's3',
+    redisUrl: redis.url,
+    env: { ...FAST_LIFECYCLE, MAX_ATTEMPTS: '10' },
+  });
   const stopStack = onCleanup(() => stack.stop());
   try {
     await stack.startApi();
@@ -44,18 +53,51 @@ export async function chaosScenario({ redis, video, checks, jobs = 100 }: Scenar
       const res = (await fetch(`${stack.baseUrl}/video/results/${id}`).then((r) => r.json())) as { results?: unknown };
       if (!Array.isArray(res.results) || res.results.length !== PARAMS.max_frames) broken.push(id);
     }
-    checks.check(SCENARIO, `${jobs} jobs: every job completed`, audit.completed.length === jobs, `${audit.completed.length}/${jobs} completed, ${kills.length} workers SIGKILLed`);
-    checks.check(SCENARIO, 'no job lost', audit.lost.length === 0, audit.lost.length ? `lost: ${sample(audit.lost)}` : '');
-    checks.check(SCENARIO, 'no job completed twice, at most one results object each', audit.duplicated.length === 0, audit.duplicated.length ? sample(audit.duplicated) : '');
-    checks.check(SCENARIO, 'one results object per completed job', audit.missingResults.length === 0, audit.missingResults.length ? sample(audit.missingResults) : '');
-    checks.check(SCENARIO, `results intact (${PARAMS.max_frames} frames each)`, broken.length === 0, broken.length ? sample(broken) : '');
-    checks.check(SCENARIO, 'attempts recorded (>= claims logged)', audit.badAttempts.length === 0, audit.badAttempts.length ? sample(audit.badAttempts) : '');
-    checks.check(SCENARIO, 'kills hit running jobs (some jobs needed a second attempt)', audit.retried.length > 0,
-      `${audit.retried.length} jobs retried, max attempts ${Math.max(...audit.rows.map((r) => r.attempts))}`);
+    checks.check(
+      SCENARIO,
+      `${jobs} jobs: every job completed`,
+      audit.completed.length === jobs,
+      `${audit.completed.length}/${jobs} completed, ${kills.length} workers SIGKILLed`,
+    );
+    checks.check(
+      SCENARIO,
+      'no job lost',
+      audit.lost.length === 0,
+      audit.lost.length ? `lost: ${sample(audit.lost)}` : '',
+    );
+    checks.check(
+      SCENARIO,
+      'no job completed twice, at most one results object each',
+      audit.duplicated.length === 0,
+      audit.duplicated.length ? sample(audit.duplicated) : '',
+    );
+    checks.check(
+      SCENARIO,
+      'one results object per completed job',
+      audit.missingResults.length === 0,
+      audit.missingResults.length ? sample(audit.missingResults) : '',
+    );
+    checks.check(
+      SCENARIO,
+      `results intact (${PARAMS.max_frames} frames each)`,
+      broken.length === 0,
+      broken.length ? sample(broken) : '',
+    );
+    checks.check(
+      SCENARIO,
+      'attempts recorded (>= claims logged)',
+      audit.badAttempts.length === 0,
+      audit.badAttempts.length ? sample(audit.badAttempts) : '',
+    );
+    checks.check(
+      SCENARIO,
+      'kills hit running jobs (some jobs needed a second attempt)',
+      audit.retried.length > 0,
+      `${audit.retried.length} jobs retried, max attempts ${Math.max(...audit.rows.map((r) => r.attempts))}`,
+    );
     return { scenario: SCENARIO, cases: 1, audit };
   } finally {
     stopStack();
     await stack.stop();
   }
 }
-

@@ -46,4 +46,3 @@ export class Checks {
     return { passed: mine.filter((c) => c.ok).length, failed: mine.filter((c) => !c.ok).length };
   }
 }
-

@@ -3,7 +3,9 @@
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 
-export type Part = { name: string; value: string; filename?: undefined } | { name: string; filename: string; data: Buffer; type?: string };
+export type Part =
+  | { name: string; value: string; filename?: undefined }
+  | { name: string; filename: string; data: Buffer; type?: string };
 
 /** parts: [{ name, value }] or [{ name, filename, data, type }]; `close: false` leaves the body unterminated. */
 export function multipart(parts: Part[], { close = true } = {}): { body: Buffer; contentType: string } {
@@ -11,10 +13,14 @@ export function multipart(parts: Part[], { close = true } = {}): { body: Buffer;
   const chunks: Buffer[] = [];
   for (const p of parts) {
     if (p.filename === undefined) {
-      chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"\r\n\r\n${p.value}\r\n`));
+      chunks.push(
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"\r\n\r\n${p.value}\r\n`),
+      );
     } else {
       chunks.push(
-        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\nContent-Type: ${p.type ?? 'video/mp4'}\r\n\r\n`),
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\nContent-Type: ${p.type ?? 'video/mp4'}\r\n\r\n`,
+        ),
         p.data,
         Buffer.from('\r\n'),
       );
@@ -44,7 +50,11 @@ export interface Answer {
   error?: NodeJS.ErrnoException;
 }
 
-export function request(baseUrl: string, path: string, { method = 'GET', headers = {}, body, abortAfterBytes }: RequestOptions = {}): Promise<Answer> {
+export function request(
+  baseUrl: string,
+  path: string,
+  { method = 'GET', headers = {}, body, abortAfterBytes }: RequestOptions = {},
+): Promise<Answer> {
   return new Promise((resolve) => {
     const req = http.request(`${baseUrl}${path}`, {
       method,
@@ -76,7 +86,8 @@ export function request(baseUrl: string, path: string, { method = 'GET', headers
       return;
     }
     if (Buffer.isBuffer(body)) {
-      if (abortAfterBytes !== undefined) req.write(body.subarray(0, abortAfterBytes), () => setTimeout(() => req.destroy(), 200));
+      if (abortAfterBytes !== undefined)
+        req.write(body.subarray(0, abortAfterBytes), () => setTimeout(() => req.destroy(), 200));
       else req.end(body);
       return;
     }
@@ -89,4 +100,3 @@ export function request(baseUrl: string, path: string, { method = 'GET', headers
     })().catch(() => undefined);
   });
 }
-

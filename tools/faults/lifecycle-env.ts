@@ -11,4 +11,3 @@ export const FAST_LIFECYCLE: Record<string, string> = {
 
 /** The jobs every scenario runs: yolo on a few frames of a small clip, well under a second each. */
 export const JOB_PARAMS = { pipeline_id: 'yolo', max_frames: 3 };
-

@@ -40,18 +40,39 @@ export async function redisScenario({ redis, video, checks }: ScenarioContext): 
     const audit = await auditJobs(stack, ids, { timeoutMs: 120_000 });
 
     const refused = answers.filter((a) => a.error);
-    checks.check(SCENARIO, 'submits while Redis is down are accepted (the row is the job)', during.every((a) => a.id),
-      refused.length ? `refused: ${refused[0].error}` : `${during.length}/${during.length} answered 202`);
+    checks.check(
+      SCENARIO,
+      'submits while Redis is down are accepted (the row is the job)',
+      during.every((a) => a.id),
+      refused.length ? `refused: ${refused[0].error}` : `${during.length}/${during.length} answered 202`,
+    );
     const requeued = workerEvents(stack).filter((e) => e.message === 'stale pending job requeued').length;
-    checks.check(SCENARIO, `${ids.length} jobs: every job completed`, audit.completed.length === ids.length,
-      `${audit.completed.length}/${ids.length}; ${requeued} queue entries restored by the requeue timer`);
-    checks.check(SCENARIO, 'no job lost', audit.lost.length === 0, audit.lost.length ? `lost: ${sample(audit.lost)}` : '');
-    checks.check(SCENARIO, 'no job completed twice', audit.duplicated.length === 0, audit.duplicated.length ? sample(audit.duplicated) : '');
-    checks.check(SCENARIO, 'workers recovered without being restarted', workers.every((w) => w.proc.exitCode === null && w.proc.signalCode === null) && stack.workers.length === 2);
+    checks.check(
+      SCENARIO,
+      `${ids.length} jobs: every job completed`,
+      audit.completed.length === ids.length,
+      `${audit.completed.length}/${ids.length}; ${requeued} queue entries restored by the requeue timer`,
+    );
+    checks.check(
+      SCENARIO,
+      'no job lost',
+      audit.lost.length === 0,
+      audit.lost.length ? `lost: ${sample(audit.lost)}` : '',
+    );
+    checks.check(
+      SCENARIO,
+      'no job completed twice',
+      audit.duplicated.length === 0,
+      audit.duplicated.length ? sample(audit.duplicated) : '',
+    );
+    checks.check(
+      SCENARIO,
+      'workers recovered without being restarted',
+      workers.every((w) => w.proc.exitCode === null && w.proc.signalCode === null) && stack.workers.length === 2,
+    );
     return { scenario: SCENARIO, cases: 2, audit };
   } finally {
     stopStack();
     await stack.stop();
   }
 }
-

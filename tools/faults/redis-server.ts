@@ -16,13 +16,23 @@ export async function startPrivateRedis() {
 
   async function start(): Promise<void> {
     child = trackChild(
-      spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', '/tmp'], {
-        stdio: 'ignore',
-      }),
+      spawn(
+        'redis-server',
+        ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', '/tmp'],
+        {
+          stdio: 'ignore',
+        },
+      ),
       'redis-server',
     );
     for (let i = 0; i < 100; i++) {
-      if (await cli('ping').then((r) => r.stdout.trim() === 'PONG', () => false)) return;
+      if (
+        await cli('ping').then(
+          (r) => r.stdout.trim() === 'PONG',
+          () => false,
+        )
+      )
+        return;
       await sleep(50);
     }
     throw new Error(`private redis-server on port ${port} did not start`);
@@ -52,4 +62,3 @@ export async function startPrivateRedis() {
     },
   };
 }
-

@@ -14,9 +14,27 @@ describe('fuzz corpus', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('gives the same stream for the same seed and index, and another for the next index', () => {
-    const a = Array.from({ length: 5 }, ((r) => () => r.next())(Rng.forFile(1, 3)));
-    const b = Array.from({ length: 5 }, ((r) => () => r.next())(Rng.forFile(1, 3)));
-    const c = Array.from({ length: 5 }, ((r) => () => r.next())(Rng.forFile(1, 4)));
+    const a = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.next()
+      )(Rng.forFile(1, 3)),
+    );
+    const b = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.next()
+      )(Rng.forFile(1, 3)),
+    );
+    const c = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.next()
+      )(Rng.forFile(1, 4)),
+    );
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
   });

@@ -19,7 +19,12 @@ export interface CorpusFile {
  * Builds file `index` of the corpus for `seed` under `dir`: a function of (seed, index, only)
  * alone, so one failing file can be rebuilt with `--seed S --index N`.
  */
-export async function buildCorpusFile(seed: number, index: number, dir: string, only?: readonly string[]): Promise<CorpusFile> {
+export async function buildCorpusFile(
+  seed: number,
+  index: number,
+  dir: string,
+  only?: readonly string[],
+): Promise<CorpusFile> {
   const recipe = recipeFor(index, only);
   const work = path.join(dir, `work-${index}`);
   await fs.mkdir(work, { recursive: true });
@@ -28,8 +33,13 @@ export async function buildCorpusFile(seed: number, index: number, dir: string, 
     const desc = await recipe.build({ rng: Rng.forFile(seed, index), work, out: file });
     const data = await fs.readFile(file);
     return {
-      index, kind: recipe.kind, nature: recipe.nature, file, desc,
-      bytes: data.length, sha256: createHash('sha256').update(data).digest('hex'),
+      index,
+      kind: recipe.kind,
+      nature: recipe.nature,
+      file,
+      desc,
+      bytes: data.length,
+      sha256: createHash('sha256').update(data).digest('hex'),
     };
   } finally {
     await fs.rm(work, { recursive: true, force: true });

@@ -58,7 +58,8 @@ async function main(): Promise<number> {
   const buildOnly = process.argv.includes('--build-only');
   const single = arg('index') === undefined ? undefined : intArg('index', 0);
   for (const k of only ?? []) if (!KINDS.includes(k)) throw new Error(`unknown kind ${k}; known: ${KINDS.join(', ')}`);
-  if (pipelineArg && !PIPELINES.includes(pipelineArg)) throw new Error(`--pipeline must be one of ${PIPELINES.join(', ')}`);
+  if (pipelineArg && !PIPELINES.includes(pipelineArg))
+    throw new Error(`--pipeline must be one of ${PIPELINES.join(', ')}`);
 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'video-jobs-fuzz-'));
   const corpusDir = keep ? path.resolve(keep) : path.join(scratch, 'corpus');
@@ -73,7 +74,9 @@ async function main(): Promise<number> {
 
   const started = Date.now();
   const indexes = single === undefined ? Array.from({ length: count }, (_, i) => i) : [single];
-  console.log(`fuzz: ${indexes.length} files, seed ${seed}, bound ${boundMs / 1000} s per file, corpus in ${corpusDir}`);
+  console.log(
+    `fuzz: ${indexes.length} files, seed ${seed}, bound ${boundMs / 1000} s per file, corpus in ${corpusDir}`,
+  );
   const reports: FileReport[] = [];
   for (const index of indexes) {
     const pipeline = pipelineArg ?? PIPELINES[index % PIPELINES.length];
@@ -88,10 +91,15 @@ async function main(): Promise<number> {
       continue;
     }
     if (buildOnly) {
-      console.log(`#${String(index).padEnd(4)} ${built.kind.padEnd(20)} ${built.sha256.slice(0, 16)} ${String(built.bytes).padStart(9)} B  [${built.desc}]`);
+      console.log(
+        `#${String(index).padEnd(4)} ${built.kind.padEnd(20)} ${built.sha256.slice(0, 16)} ${String(built.bytes).padStart(9)} B  [${built.desc}]`,
+      );
       continue;
     }
-    const outcome = await host.run({ file: built.file, pipelineId: pipeline, frameStride: 1, maxFrames: null }, boundMs);
+    const outcome = await host.run(
+      { file: built.file, pipelineId: pipeline, frameStride: 1, maxFrames: null },
+      boundMs,
+    );
     const report: FileReport = { ...built, pipeline, ...outcome };
     reports.push(report);
     console.log(
@@ -103,17 +111,33 @@ async function main(): Promise<number> {
   host.close();
   if (buildOnly) return reports.length === 0 ? 0 : 1;
 
-  const counts = Object.fromEntries(VERDICTS.map((v) => [v, reports.filter((r) => r.verdict === v).length])) as Record<Verdict, number>;
+  const counts = Object.fromEntries(VERDICTS.map((v) => [v, reports.filter((r) => r.verdict === v).length])) as Record<
+    Verdict,
+    number
+  >;
   printSummary(reports, counts, Date.now() - started, host.startups);
   const bad = counts.hung + counts.crashed;
   if (jsonFile) {
     fs.mkdirSync(path.dirname(path.resolve(jsonFile)), { recursive: true });
-    fs.writeFileSync(jsonFile, `${JSON.stringify({
-      seed, count: reports.length, boundMs, seconds: Math.round((Date.now() - started) / 1000), counts,
-      // For .ci/run's count helper: a file passes unless it hung or crashed (a slow file was still
-      // producing frames when its bound ran out: busy, not wedged).
-      passed: counts.completed + counts.failed + counts.slow, failed: bad, files: reports,
-    }, null, 2)}\n`);
+    fs.writeFileSync(
+      jsonFile,
+      `${JSON.stringify(
+        {
+          seed,
+          count: reports.length,
+          boundMs,
+          seconds: Math.round((Date.now() - started) / 1000),
+          counts,
+          // For .ci/run's count helper: a file passes unless it hung or crashed (a slow file was still
+          // producing frames when its bound ran out: busy, not wedged).
+          passed: counts.completed + counts.failed + counts.slow,
+          failed: bad,
+          files: reports,
+        },
+        null,
+        2,
+      )}\n`,
+    );
   }
   return bad === 0 ? 0 : 1;
 }
@@ -124,7 +148,9 @@ function printSummary(reports: FileReport[], counts: Record<Verdict, number>, ms
   for (const kind of kinds) {
     const of = reports.filter((r) => r.kind === kind);
     const n = (v: Verdict) => String(of.filter((r) => r.verdict === v).length).padStart(v.length + 2);
-    console.log(`${kind.padEnd(22)} ${String(of.length).padStart(5)}${n('completed')}${n('failed')}${n('slow')}${n('hung')}${n('crashed')}`);
+    console.log(
+      `${kind.padEnd(22)} ${String(of.length).padStart(5)}${n('completed')}${n('failed')}${n('slow')}${n('hung')}${n('crashed')}`,
+    );
   }
   const messages = new Map<string, number>();
   for (const r of reports.filter((r) => r.verdict === 'failed')) {

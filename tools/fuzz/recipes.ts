@@ -45,7 +45,11 @@ async function clip(file: string, c: Clip): Promise<void> {
 }
 
 /** A random small, ordinary clip: the base that mutations and remuxes start from. */
-async function baseClip(ctx: RecipeContext, name: string, overrides: Partial<Clip> = {}): Promise<{ file: string; desc: string }> {
+async function baseClip(
+  ctx: RecipeContext,
+  name: string,
+  overrides: Partial<Clip> = {},
+): Promise<{ file: string; desc: string }> {
   const { rng } = ctx;
   const c: Clip = {
     width: rng.even(64, 480),
@@ -58,14 +62,21 @@ async function baseClip(ctx: RecipeContext, name: string, overrides: Partial<Cli
   };
   const file = path.join(ctx.work, name);
   await clip(file, c);
-  return { file, desc: `${c.source} ${c.width}x${c.height} ${c.rate}fps ${c.seconds}s${c.faststart ? ' faststart' : ''}` };
+  return {
+    file,
+    desc: `${c.source} ${c.width}x${c.height} ${c.rate}fps ${c.seconds}s${c.faststart ? ' faststart' : ''}`,
+  };
 }
 
 /**
  * Segments encoded as raw Annex B H.264 and concatenated, then muxed into one MP4: the stream
  * carries new parameter sets mid-way (the issue's recipe for a resolution change).
  */
-async function annexBChain(ctx: RecipeContext, segments: { clip: Clip; codec: string[] }[], fragmented: boolean): Promise<void> {
+async function annexBChain(
+  ctx: RecipeContext,
+  segments: { clip: Clip; codec: string[] }[],
+  fragmented: boolean,
+): Promise<void> {
   const parts: Buffer[] = [];
   for (const [i, s] of segments.entries()) {
     const file = path.join(ctx.work, `seg${i}.h264`);
@@ -81,7 +92,10 @@ async function annexBChain(ctx: RecipeContext, segments: { clip: Clip; codec: st
 
 function segmentDesc(segments: { clip: Clip; codec: string[] }[]): string {
   return segments
-    .map((s) => `${s.clip.width}x${s.clip.height}${s.codec.includes('-pix_fmt') ? ` ${s.codec[s.codec.indexOf('-pix_fmt') + 1]}` : ''}${s.codec.find((a) => a.startsWith('setsar')) ? ` ${s.codec.find((a) => a.startsWith('setsar'))}` : ''}`)
+    .map(
+      (s) =>
+        `${s.clip.width}x${s.clip.height}${s.codec.includes('-pix_fmt') ? ` ${s.codec[s.codec.indexOf('-pix_fmt') + 1]}` : ''}${s.codec.find((a) => a.startsWith('setsar')) ? ` ${s.codec.find((a) => a.startsWith('setsar'))}` : ''}`,
+    )
     .join(' -> ');
 }
 
@@ -175,9 +189,19 @@ export const RECIPES: readonly Recipe[] = [
       const size = sizeOf(rng);
       // Gaps of 1 to 300 ms between frames, from ffmpeg's own seeded random(0).
       const maxGap = rng.pick([0.05, 0.1, 0.3]);
-      await ffmpeg(['-f', 'lavfi', '-i', `testsrc=s=${size.width}x${size.height}:r=25:d=${rng.int(1, 3)}`,
-        '-vf', `setpts='st(0,ld(0)+0.001+random(1)*${maxGap})/TB'`, '-vsync', '0',
-        ...H264, ...EXACT, ctx.out]);
+      await ffmpeg([
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc=s=${size.width}x${size.height}:r=25:d=${rng.int(1, 3)}`,
+        '-vf',
+        `setpts='st(0,ld(0)+0.001+random(1)*${maxGap})/TB'`,
+        '-vsync',
+        '0',
+        ...H264,
+        ...EXACT,
+        ctx.out,
+      ]);
       return `${size.width}x${size.height}, frame gaps up to ${maxGap * 1000} ms`;
     },
   },
@@ -188,7 +212,10 @@ export const RECIPES: readonly Recipe[] = [
       const { rng } = ctx;
       // Cutting with -c copy from a point that is not a keyframe writes an edit list that skips
       // the decoded lead-in; B-frames add a composition offset on top.
-      const base = await baseClip(ctx, 'base.mp4', { seconds: 3, codec: [...H264, '-g', String(rng.int(10, 40)), '-bf', String(rng.int(0, 3))] });
+      const base = await baseClip(ctx, 'base.mp4', {
+        seconds: 3,
+        codec: [...H264, '-g', String(rng.int(10, 40)), '-bf', String(rng.int(0, 3))],
+      });
       const from = (rng.int(3, 20) / 10).toFixed(1);
       await ffmpeg(['-ss', from, '-i', base.file, '-c', 'copy', ...EXACT, ctx.out]);
       return `${base.desc}, copy-cut from ${from}s`;
@@ -201,7 +228,18 @@ export const RECIPES: readonly Recipe[] = [
       const { rng } = ctx;
       const base = await baseClip(ctx, 'base.mp4', { codec: [...H264, '-bf', String(rng.int(1, 3))] });
       const offset = (-rng.int(1, 15) / 10).toFixed(1);
-      await ffmpeg(['-itsoffset', offset, '-i', base.file, '-c', 'copy', '-avoid_negative_ts', 'disabled', ...EXACT, ctx.out]);
+      await ffmpeg([
+        '-itsoffset',
+        offset,
+        '-i',
+        base.file,
+        '-c',
+        'copy',
+        '-avoid_negative_ts',
+        'disabled',
+        ...EXACT,
+        ctx.out,
+      ]);
       return `${base.desc}, shifted ${offset}s, negative timestamps kept`;
     },
   },
@@ -212,7 +250,18 @@ export const RECIPES: readonly Recipe[] = [
       const { rng } = ctx;
       const bf = rng.int(3, 16);
       const base = await baseClip(ctx, 'base.mp4', {
-        codec: ['-c:v', 'libx264', '-preset', 'medium', '-pix_fmt', 'yuv420p', '-bf', String(bf), '-x264-params', `b-pyramid=${rng.pick(['normal', 'strict', 'none'])}:b-adapt=0`],
+        codec: [
+          '-c:v',
+          'libx264',
+          '-preset',
+          'medium',
+          '-pix_fmt',
+          'yuv420p',
+          '-bf',
+          String(bf),
+          '-x264-params',
+          `b-pyramid=${rng.pick(['normal', 'strict', 'none'])}:b-adapt=0`,
+        ],
       });
       await fs.copyFile(base.file, ctx.out);
       return `${base.desc}, ${bf} B-frames`;
@@ -225,7 +274,16 @@ export const RECIPES: readonly Recipe[] = [
       const { rng } = ctx;
       const base = await baseClip(ctx, 'base.mp4');
       const angle = rng.pick(['90', '180', '270', '45', '-90']);
-      await ffmpeg(['-i', base.file, '-c', 'copy', '-metadata:s:v:0', `rotate=${angle}`, ...EXACT.filter((a) => a !== '-map_metadata' && a !== '-1'), ctx.out]);
+      await ffmpeg([
+        '-i',
+        base.file,
+        '-c',
+        'copy',
+        '-metadata:s:v:0',
+        `rotate=${angle}`,
+        ...EXACT.filter((a) => a !== '-map_metadata' && a !== '-1'),
+        ctx.out,
+      ]);
       return `${base.desc}, rotate=${angle}`;
     },
   },
@@ -253,8 +311,18 @@ export const RECIPES: readonly Recipe[] = [
     async build(ctx) {
       const { rng } = ctx;
       const side = rng.pick([2, 4, 8, 16, 32]);
-      const [width, height] = rng.pick([[side, side], [side, 2], [2, side]]);
-      await clip(ctx.out, { width, height, rate: 10, seconds: 1, codec: ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv444p'] });
+      const [width, height] = rng.pick([
+        [side, side],
+        [side, 2],
+        [2, side],
+      ]);
+      await clip(ctx.out, {
+        width,
+        height,
+        rate: 10,
+        seconds: 1,
+        codec: ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv444p'],
+      });
       return `${width}x${height}`;
     },
   },
@@ -263,10 +331,26 @@ export const RECIPES: readonly Recipe[] = [
     nature: 'hostile',
     async build(ctx) {
       const { rng } = ctx;
-      const [width, height] = rng.pick([[8192, 8192], [8192, 4352], [7680, 4320], [16384, 64], [64, 16384], [3840, 2160]]);
+      const [width, height] = rng.pick([
+        [8192, 8192],
+        [8192, 4352],
+        [7680, 4320],
+        [16384, 64],
+        [64, 16384],
+        [3840, 2160],
+      ]);
       // A flat colour encodes to a few KB however large the frame.
-      await ffmpeg(['-f', 'lavfi', '-i', `color=c=${rng.pick(['red', 'gray', 'navy'])}:s=${width}x${height}:r=5:d=${rng.int(1, 2)}`,
-        ...H264, '-x264-params', 'log-level=none', ...EXACT, ctx.out]);
+      await ffmpeg([
+        '-f',
+        'lavfi',
+        '-i',
+        `color=c=${rng.pick(['red', 'gray', 'navy'])}:s=${width}x${height}:r=5:d=${rng.int(1, 2)}`,
+        ...H264,
+        '-x264-params',
+        'log-level=none',
+        ...EXACT,
+        ctx.out,
+      ]);
       return `${width}x${height}`;
     },
   },
@@ -311,7 +395,9 @@ export const RECIPES: readonly Recipe[] = [
     async build(ctx) {
       const { rng } = ctx;
       const tag = rng.pick(['hvc1', 'hev1']);
-      const base = await baseClip(ctx, 'base.mp4', { codec: ['-c:v', 'libx265', '-pix_fmt', 'yuv420p', '-tag:v', tag, '-x265-params', 'log-level=error'] });
+      const base = await baseClip(ctx, 'base.mp4', {
+        codec: ['-c:v', 'libx265', '-pix_fmt', 'yuv420p', '-tag:v', tag, '-x265-params', 'log-level=error'],
+      });
       await fs.copyFile(base.file, ctx.out);
       return `${base.desc} HEVC ${tag}`;
     },
@@ -342,7 +428,18 @@ export const RECIPES: readonly Recipe[] = [
       // Interlaced 4:2:0 needs a height divisible by 4 (each field is 4:2:0 on its own).
       const base = await baseClip(ctx, 'base.mp4', {
         height: rng.int(12, 80) * 4,
-        codec: ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-flags', '+ilme+ildct', '-x264-params', rng.pick(['tff=1', 'bff=1'])],
+        codec: [
+          '-c:v',
+          'libx264',
+          '-preset',
+          'ultrafast',
+          '-pix_fmt',
+          'yuv420p',
+          '-flags',
+          '+ilme+ildct',
+          '-x264-params',
+          rng.pick(['tff=1', 'bff=1']),
+        ],
       });
       await fs.copyFile(base.file, ctx.out);
       return `${base.desc}, interlaced`;
@@ -353,7 +450,16 @@ export const RECIPES: readonly Recipe[] = [
     nature: 'unusual',
     async build(ctx) {
       const base = await baseClip(ctx, 'base.mp4');
-      await ffmpeg(['-i', base.file, '-c', 'copy', '-movflags', ctx.rng.pick(['frag_keyframe+empty_moov', 'frag_keyframe+empty_moov+default_base_moof', 'dash']), ...EXACT, ctx.out]);
+      await ffmpeg([
+        '-i',
+        base.file,
+        '-c',
+        'copy',
+        '-movflags',
+        ctx.rng.pick(['frag_keyframe+empty_moov', 'frag_keyframe+empty_moov+default_base_moof', 'dash']),
+        ...EXACT,
+        ctx.out,
+      ]);
       return `${base.desc}, fragmented`;
     },
   },
@@ -376,7 +482,22 @@ export const RECIPES: readonly Recipe[] = [
       const { rng } = ctx;
       const base = await baseClip(ctx, 'base.mp4');
       const audioSeconds = rng.int(1, 6);
-      await ffmpeg(['-i', base.file, '-f', 'lavfi', '-i', `sine=frequency=440:duration=${audioSeconds}`, '-c:v', 'copy', '-c:a', 'aac', ...EXACT, '-flags:a', '+bitexact', ctx.out]);
+      await ffmpeg([
+        '-i',
+        base.file,
+        '-f',
+        'lavfi',
+        '-i',
+        `sine=frequency=440:duration=${audioSeconds}`,
+        '-c:v',
+        'copy',
+        '-c:a',
+        'aac',
+        ...EXACT,
+        '-flags:a',
+        '+bitexact',
+        ctx.out,
+      ]);
       return `${base.desc} + ${audioSeconds}s of audio`;
     },
   },
@@ -385,7 +506,18 @@ export const RECIPES: readonly Recipe[] = [
     nature: 'hostile',
     async build(ctx) {
       const seconds = ctx.rng.int(1, 3);
-      await ffmpeg(['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`, '-c:a', 'aac', ...EXACT, '-flags:a', '+bitexact', ctx.out]);
+      await ffmpeg([
+        '-f',
+        'lavfi',
+        '-i',
+        `sine=frequency=440:duration=${seconds}`,
+        '-c:a',
+        'aac',
+        ...EXACT,
+        '-flags:a',
+        '+bitexact',
+        ctx.out,
+      ]);
       return `${seconds}s AAC, no video`;
     },
   },
@@ -403,7 +535,17 @@ export const RECIPES: readonly Recipe[] = [
     nature: 'unusual',
     async build(ctx) {
       const size = sizeOf(ctx.rng);
-      await ffmpeg(['-f', 'lavfi', '-i', `testsrc=s=${size.width}x${size.height}:r=10:d=1`, '-frames:v', '1', ...H264, ...EXACT, ctx.out]);
+      await ffmpeg([
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc=s=${size.width}x${size.height}:r=10:d=1`,
+        '-frames:v',
+        '1',
+        ...H264,
+        ...EXACT,
+        ctx.out,
+      ]);
       return `${size.width}x${size.height}, one frame`;
     },
   },
@@ -461,7 +603,20 @@ export const RECIPES: readonly Recipe[] = [
       return mutate(ctx, (data, boxes) => {
         const box = rng.pick(boxes);
         const size = box.end - box.start;
-        const value = rng.pick([0, 1, 7, 8, 0xffffffff, 0x7fffffff, size - 1, size + 1, size * 2, data.length + 1, rng.int(0, 0xffffffff)]) >>> 0;
+        const value =
+          rng.pick([
+            0,
+            1,
+            7,
+            8,
+            0xffffffff,
+            0x7fffffff,
+            size - 1,
+            size + 1,
+            size * 2,
+            data.length + 1,
+            rng.int(0, 0xffffffff),
+          ]) >>> 0;
         data.writeUInt32BE(value, box.start);
         return `${box.type} at ${box.start} size ${size} -> ${value}`;
       });

@@ -55,7 +55,9 @@ export class WorkerHost {
     });
     const ready = await new Promise<ChildMessage>((resolve, reject) => {
       child.once('message', (m: ChildMessage) => resolve(m));
-      child.once('exit', (code, signal) => reject(new Error(`fuzz worker exited at start (${code ?? signal}): ${this.stderrTail}`)));
+      child.once('exit', (code, signal) =>
+        reject(new Error(`fuzz worker exited at start (${code ?? signal}): ${this.stderrTail}`)),
+      );
     });
     if (ready.type === 'ready') this.startups.push(ready.startMs);
     child.removeAllListeners('exit');
@@ -87,7 +89,10 @@ export class WorkerHost {
       };
       const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
         this.child = undefined;
-        finish({ verdict: 'crashed', detail: `worker process died (${signal ?? `exit ${code}`}): ${lastLines(this.stderrTail)}` });
+        finish({
+          verdict: 'crashed',
+          detail: `worker process died (${signal ?? `exit ${code}`}): ${lastLines(this.stderrTail)}`,
+        });
       };
       const timer = setTimeout(() => {
         const idleMs = Date.now() - lastFrameAt;
@@ -95,9 +100,10 @@ export class WorkerHost {
         this.kill();
         finish({
           verdict: frames > 0 && idleMs < SLOW_IDLE_MS ? 'slow' : 'hung',
-          detail: frames === 0
-            ? `no frame in ${Math.round(boundMs / 1000)} s; killed`
-            : `over the ${Math.round(boundMs / 1000)} s bound after ${frames} frames, last one ${idle} s before; killed`,
+          detail:
+            frames === 0
+              ? `no frame in ${Math.round(boundMs / 1000)} s; killed`
+              : `over the ${Math.round(boundMs / 1000)} s bound after ${frames} frames, last one ${idle} s before; killed`,
         });
       }, boundMs);
       child.on('message', onMessage);

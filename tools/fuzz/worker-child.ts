@@ -61,7 +61,12 @@ async function main(): Promise<void> {
           const entry = JSON.parse(line) as { message?: string; error?: unknown };
           // The unexpected error of an attempt, or the stall watchdog's abort (issue 16).
           if (entry.message === 'job attempt failed unexpectedly' || /no progress/i.test(entry.message ?? '')) {
-            attemptError = typeof entry.error === 'string' ? entry.error : entry.error === undefined ? entry.message : JSON.stringify(entry.error);
+            attemptError =
+              typeof entry.error === 'string'
+                ? entry.error
+                : entry.error === undefined
+                  ? entry.message
+                  : JSON.stringify(entry.error);
           }
         } catch {
           // not JSON: ignore
@@ -85,18 +90,29 @@ async function main(): Promise<void> {
       const input = inputKey(jobId);
       await services.storage.put(input, fs.createReadStream(msg.file));
       await services.jobs.create({
-        job_id: jobId, status: 'pending', input_path: input,
-        pipeline_id: msg.pipelineId, frame_stride: msg.frameStride, max_frames: msg.maxFrames,
+        job_id: jobId,
+        status: 'pending',
+        input_path: input,
+        pipeline_id: msg.pipelineId,
+        frame_stride: msg.frameStride,
+        max_frames: msg.maxFrames,
       });
       const outcome = await worker.processJob(jobId);
       const row = await services.jobs.get(jobId);
       await services.storage.delete(input).catch(() => undefined);
       await services.storage.delete(resultsKey(jobId)).catch(() => undefined);
       send({
-        type: 'result', outcome, status: row?.status, errorMessage: row?.error_message ?? null, attemptError,
-        frames: pipeline.frames, rssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
+        type: 'result',
+        outcome,
+        status: row?.status,
+        errorMessage: row?.error_message ?? null,
+        attemptError,
+        frames: pipeline.frames,
+        rssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
       });
-    })().catch((err: unknown) => send({ type: 'error', message: err instanceof Error ? err.stack ?? err.message : String(err) }));
+    })().catch((err: unknown) =>
+      send({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
+    );
   });
   process.on('disconnect', () => process.exit(0));
   send({ type: 'ready', startMs: Date.now() - started });

@@ -188,20 +188,31 @@ export async function startStack(options: StackOptions = {}) {
 
     async startWorker(env: Env = {}): Promise<StackProcess> {
       const id = `worker-${this.nextWorker++}`;
-      const w = spawnApp('worker', { ...baseEnv, WORKER_ID: id, METRICS_PORT: String(await freePort()), ...workerEnv, ...env }, id);
+      const w = spawnApp(
+        'worker',
+        { ...baseEnv, WORKER_ID: id, METRICS_PORT: String(await freePort()), ...workerEnv, ...env },
+        id,
+      );
       w.id = id;
       this.workers.push(w);
       await waitUntil(async () => w.lines.some((l) => l.includes('worker started')), 60_000, w);
       return w;
     },
 
-    async stopProcess(p: StackProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    async stopProcess(
+      p: StackProcess,
+      signal: NodeJS.Signals = 'SIGTERM',
+    ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
       if (p.proc.exitCode !== null || p.proc.signalCode !== null) return p.exited;
       p.proc.kill(signal);
       return p.exited;
     },
 
-    async submit(file: string, params: Record<string, string | number> = {}, headers: Record<string, string> = {}): Promise<string> {
+    async submit(
+      file: string,
+      params: Record<string, string | number> = {},
+      headers: Record<string, string> = {},
+    ): Promise<string> {
       const form = new FormData();
       form.set('file', await fs.openAsBlob(file, { type: 'video/mp4' }), path.basename(file));
       for (const [k, v] of Object.entries(params)) form.set(k, String(v));
@@ -212,7 +223,12 @@ export async function startStack(options: StackOptions = {}) {
     },
 
     /** Submits `n` jobs from `clients` concurrent clients; the ids in the order the 202s arrived. */
-    async submitMany(file: string, params: Record<string, string | number>, n: number, clients: number): Promise<string[]> {
+    async submitMany(
+      file: string,
+      params: Record<string, string | number>,
+      n: number,
+      clients: number,
+    ): Promise<string[]> {
       const ids: string[] = [];
       let next = 0;
       await Promise.all(
@@ -227,7 +243,10 @@ export async function startStack(options: StackOptions = {}) {
     },
 
     async status(jobId: string): Promise<{ status: string; error_message?: string }> {
-      return (await fetch(`${this.baseUrl}/video/status/${jobId}`)).json() as Promise<{ status: string; error_message?: string }>;
+      return (await fetch(`${this.baseUrl}/video/status/${jobId}`)).json() as Promise<{
+        status: string;
+        error_message?: string;
+      }>;
     },
 
     async results(jobId: string): Promise<ResultsBody> {
@@ -238,7 +257,11 @@ export async function startStack(options: StackOptions = {}) {
     async waitForFinal(jobIds: string[], timeoutMs: number): Promise<JobRow[]> {
       let rows: JobRow[] = [];
       await waitUntil(async () => {
-        rows = (await pool.query<JobRow>('SELECT * FROM jobs WHERE job_id = ANY($1)', [jobIds]).catch(() => ({ rows: [] as JobRow[] }))).rows;
+        rows = (
+          await pool
+            .query<JobRow>('SELECT * FROM jobs WHERE job_id = ANY($1)', [jobIds])
+            .catch(() => ({ rows: [] as JobRow[] }))
+        ).rows;
         return rows.length === jobIds.length && rows.every((r) => r.status === 'completed' || r.status === 'failed');
       }, timeoutMs);
       return rows;
@@ -254,7 +277,12 @@ export async function startStack(options: StackOptions = {}) {
       const dir = path.join(baseEnv.DATA_DIR, 'objects', prefix);
       // LocalStorage writes to `.<name>.<hex>.partial` and renames; those are not objects.
       const isTemp = (f: string) => f.includes('.tmp') || (f.startsWith('.') && f.endsWith('.partial'));
-      return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => !isTemp(f)).map((f) => prefix + f) : [];
+      return fs.existsSync(dir)
+        ? fs
+            .readdirSync(dir)
+            .filter((f) => !isTemp(f))
+            .map((f) => prefix + f)
+        : [];
     },
 
     async stop() {
@@ -279,7 +307,10 @@ export async function waitUntil(check: () => unknown, timeoutMs: number, proc?: 
     if (proc && proc.proc.exitCode !== null) {
       throw new Error(`${proc.name} exited with ${proc.proc.exitCode}:\n${proc.lines.slice(-20).join('\n')}`);
     }
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms${proc ? `; ${proc.name} said:\n${proc.lines.slice(-20).join('\n')}` : ''}`);
+    if (Date.now() > until)
+      throw new Error(
+        `timed out after ${timeoutMs} ms${proc ? `; ${proc.name} said:\n${proc.lines.slice(-20).join('\n')}` : ''}`,
+      );
     await sleep(100);
   }
 }

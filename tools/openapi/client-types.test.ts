@@ -10,6 +10,8 @@ describe('client types', () => {
     const check = spawnSync(tsx, [path.join(__dirname, 'client-types.ts'), '--check'], { cwd: root, encoding: 'utf8' });
     expect(check.stderr).toBe('');
     expect(check.status).toBe(0);
-    expect(await readFile(path.join(root, 'packages/client/src/openapi-types.ts'), 'utf8')).toMatch(/operations\["listJobs"\]/);
+    expect(await readFile(path.join(root, 'packages/client/src/openapi-types.ts'), 'utf8')).toMatch(
+      /operations\["listJobs"\]/,
+    );
   }, 60_000);
 });

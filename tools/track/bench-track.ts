@@ -47,7 +47,11 @@ const SCORED = new Set(['person', 'car', 'truck', 'bus']);
 
 type Tracked = Detection & { track_id: number };
 
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 const pct = (x: number) => (100 * x).toFixed(1);
 /**
  * CPU seconds used so far by this process (all threads) and its reaped children (ffmpeg), from
@@ -71,13 +75,18 @@ function score(truth: GroundTruthBox[][], results: FrameResult[], ids: (r: Frame
   const h = results.map((r) => {
     const d = r.result.detections as Detection[];
     const id = ids(r);
-    return d.map((x, i): HypothesisBox & { label: string } => ({ id: id[i], box: x.box, label: x.label })).filter((x) => SCORED.has(x.label));
+    return d
+      .map((x, i): HypothesisBox & { label: string } => ({ id: id[i], box: x.box, label: x.label }))
+      .filter((x) => SCORED.has(x.label));
   });
   return scoreMot(t, h);
 }
 
 /** Runs a tracker over plain detections (results of `yolo`) and returns per-frame ids. */
-function offline(results: FrameResult[], make: () => { update(d: readonly TrackInput[]): number[] }): Map<FrameResult, number[]> {
+function offline(
+  results: FrameResult[],
+  make: () => { update(d: readonly TrackInput[]): number[] },
+): Map<FrameResult, number[]> {
   const tracker = make();
   return new Map(results.map((r) => [r, tracker.update(r.result.detections as Detection[])]));
 }
@@ -94,18 +103,34 @@ async function main() {
   const detector = await YoloDetector.create({ threads });
   const registry = new PipelineRegistry(PIPELINES.filter((p) => !p.stages.includes('ocr')));
   const service = new VideoFilePipelineService({ frames: new FrameSource(), detector, registry });
-  const run = (pipelineId: string, frameStride: number) => collect(service.runOnFile(clip, { pipelineId, frameStride, maxFrames: null }));
-  console.log(`bench:track: ${STREET.name} scene ${STREET.width}x${STREET.height}, ${STREET.frames} frames, ${STREET.objects.length} objects; load ${load()} on ${os.availableParallelism()} cores`);
+  const run = (pipelineId: string, frameStride: number) =>
+    collect(service.runOnFile(clip, { pipelineId, frameStride, maxFrames: null }));
+  console.log(
+    `bench:track: ${STREET.name} scene ${STREET.width}x${STREET.height}, ${STREET.frames} frames, ${STREET.objects.length} objects; load ${load()} on ${os.availableParallelism()} cores`,
+  );
   try {
     for (const stride of [1, 2, 5]) {
       const tracked = await run('yolo_track', stride);
       const plain = await run('yolo', stride);
-      const strip = (r: FrameResult) => JSON.stringify((r.result.detections as Tracked[]).map(({ track_id: _, ...d }) => d));
+      const strip = (r: FrameResult) =>
+        JSON.stringify((r.result.detections as Tracked[]).map(({ track_id: _, ...d }) => d));
       const same = tracked.every((r, i) => strip(r) === JSON.stringify(plain[i].result.detections));
-      console.log(`stride ${stride}: ${tracked.length} frames${same ? '' : ' (DETECTIONS DIFFER between yolo and yolo_track!)'}`);
-      console.log(line('yolo_track', score(truth, tracked, (r) => (r.result.detections as Tracked[]).map((d) => d.track_id))));
+      console.log(
+        `stride ${stride}: ${tracked.length} frames${same ? '' : ' (DETECTIONS DIFFER between yolo and yolo_track!)'}`,
+      );
+      console.log(
+        line(
+          'yolo_track',
+          score(truth, tracked, (r) => (r.result.detections as Tracked[]).map((d) => d.track_id)),
+        ),
+      );
       const greedy = offline(plain, () => new GreedyIouTracker());
-      console.log(line('greedy IoU matcher', score(truth, plain, (r) => greedy.get(r)!)));
+      console.log(
+        line(
+          'greedy IoU matcher',
+          score(truth, plain, (r) => greedy.get(r)!),
+        ),
+      );
       // What each choice is worth: the same detections tracked with one setting changed.
       const variants: Array<[string, ByteTrackerOptions]> = [
         ['plain ByteTrack lost tracks', { lostMotionFromHistory: false, lostBuffer: 0 }],
@@ -116,7 +141,12 @@ async function main() {
       ];
       for (const [name, options] of variants) {
         const ids = offline(plain, () => new ByteTracker(options));
-        console.log(line(`variant: ${name}`, score(truth, plain, (r) => ids.get(r)!)));
+        console.log(
+          line(
+            `variant: ${name}`,
+            score(truth, plain, (r) => ids.get(r)!),
+          ),
+        );
       }
     }
     if (rounds > 0) {
@@ -150,10 +180,18 @@ async function main() {
       const n = (await collect(addTrackIds(frames))).length;
       const trackerMs = Number(process.hrtime.bigint() - t0) / 1e6 / n;
       const best = (id: string) => Math.min(...perFrame[id]);
-      console.log(`cost at stride 1, ${rounds} rounds: yolo ${best('yolo').toFixed(2)} ms/frame (best), yolo_track ${best('yolo_track').toFixed(2)} ms/frame (best)`);
-      console.log(`  yolo_track / yolo: median of rounds ${median(ratios).toFixed(3)} (rounds ${ratios.map((r) => r.toFixed(3)).join(' ')}), best/best ${(best('yolo_track') / best('yolo')).toFixed(3)}`);
-      console.log(`  CPU time (process + ffmpeg): yolo ${median(cpuPerFrame.yolo).toFixed(2)} ms/frame, yolo_track ${median(cpuPerFrame.yolo_track).toFixed(2)} ms/frame (medians); yolo_track / yolo median of rounds ${median(cpuRatios).toFixed(3)} (rounds ${cpuRatios.map((r) => r.toFixed(3)).join(' ')})`);
-      console.log(`  tracker alone: ${trackerMs.toFixed(3)} ms/frame = ${pct(trackerMs / best('yolo'))} % of yolo's frame time; load ${load()}`);
+      console.log(
+        `cost at stride 1, ${rounds} rounds: yolo ${best('yolo').toFixed(2)} ms/frame (best), yolo_track ${best('yolo_track').toFixed(2)} ms/frame (best)`,
+      );
+      console.log(
+        `  yolo_track / yolo: median of rounds ${median(ratios).toFixed(3)} (rounds ${ratios.map((r) => r.toFixed(3)).join(' ')}), best/best ${(best('yolo_track') / best('yolo')).toFixed(3)}`,
+      );
+      console.log(
+        `  CPU time (process + ffmpeg): yolo ${median(cpuPerFrame.yolo).toFixed(2)} ms/frame, yolo_track ${median(cpuPerFrame.yolo_track).toFixed(2)} ms/frame (medians); yolo_track / yolo median of rounds ${median(cpuRatios).toFixed(3)} (rounds ${cpuRatios.map((r) => r.toFixed(3)).join(' ')})`,
+      );
+      console.log(
+        `  tracker alone: ${trackerMs.toFixed(3)} ms/frame = ${pct(trackerMs / best('yolo'))} % of yolo's frame time; load ${load()}`,
+      );
     }
   } finally {
     await service.close();

@@ -5,8 +5,14 @@ const b = (x: number): Box => [x, 0, x + 10, 20];
 
 describe('scoreMot', () => {
   it('scores a perfect tracker 1 on MOTA and IDF1 with no switches', () => {
-    const truth = [0, 1, 2].map((f) => [{ id: 1, box: b(f) }, { id: 2, box: b(50 + f) }]);
-    const hyps = [0, 1, 2].map((f) => [{ id: 7, box: b(f) }, { id: 9, box: b(50 + f) }]);
+    const truth = [0, 1, 2].map((f) => [
+      { id: 1, box: b(f) },
+      { id: 2, box: b(50 + f) },
+    ]);
+    const hyps = [0, 1, 2].map((f) => [
+      { id: 7, box: b(f) },
+      { id: 9, box: b(50 + f) },
+    ]);
     expect(scoreMot(truth, hyps)).toMatchObject({ mota: 1, idf1: 1, idSwitches: 0, misses: 0, falsePositives: 0 });
   });
 
@@ -20,8 +26,20 @@ describe('scoreMot', () => {
   });
 
   it('counts misses and false positives, and ignores hypotheses on ignored (hidden) truth', () => {
-    const truth = [[{ id: 1, box: b(0) }, { id: 2, box: b(100), ignore: true }], [{ id: 1, box: b(1) }]];
-    const hyps = [[{ id: 1, box: b(100) }], [{ id: 1, box: b(1) }, { id: 3, box: b(300) }]];
+    const truth = [
+      [
+        { id: 1, box: b(0) },
+        { id: 2, box: b(100), ignore: true },
+      ],
+      [{ id: 1, box: b(1) }],
+    ];
+    const hyps = [
+      [{ id: 1, box: b(100) }],
+      [
+        { id: 1, box: b(1) },
+        { id: 3, box: b(300) },
+      ],
+    ];
     const s = scoreMot(truth, hyps);
     expect(s.truth).toBe(2);
     expect(s.misses).toBe(1);

@@ -42,13 +42,21 @@ function dropIgnored(truth: TruthBox[], hyps: HypothesisBox[]): { truth: TruthBo
   const ignored = truth.filter((t) => t.ignore);
   if (ignored.length === 0) return { truth: kept, hyps };
   // Hypotheses that match kept truth stay; of the rest, those on an ignored object go.
-  const a = linearAssignment(kept.map((t) => hyps.map((h) => 1 - iou(t.box, h.box))), hyps.length, 1 - MATCH_IOU);
+  const a = linearAssignment(
+    kept.map((t) => hyps.map((h) => 1 - iou(t.box, h.box))),
+    hyps.length,
+    1 - MATCH_IOU,
+  );
   const matched = new Set(a.matches.map(([, j]) => j));
-  return { truth: kept, hyps: hyps.filter((h, j) => matched.has(j) || !ignored.some((t) => iou(t.box, h.box) >= MATCH_IOU)) };
+  return {
+    truth: kept,
+    hyps: hyps.filter((h, j) => matched.has(j) || !ignored.some((t) => iou(t.box, h.box) >= MATCH_IOU)),
+  };
 }
 
 export function scoreMot(truthFrames: TruthBox[][], hypFrames: HypothesisBox[][]): MotScores {
-  if (truthFrames.length !== hypFrames.length) throw new Error(`mot: ${truthFrames.length} truth frames but ${hypFrames.length} hypothesis frames`);
+  if (truthFrames.length !== hypFrames.length)
+    throw new Error(`mot: ${truthFrames.length} truth frames but ${hypFrames.length} hypothesis frames`);
   let truthCount = 0;
   let hypCount = 0;
   let misses = 0;
@@ -64,7 +72,10 @@ export function scoreMot(truthFrames: TruthBox[][], hypFrames: HypothesisBox[][]
     hypCount += hyps.length;
     for (const t of truth) truthTotal.set(t.id, (truthTotal.get(t.id) ?? 0) + 1);
     for (const h of hyps) hypTotal.set(h.id, (hypTotal.get(h.id) ?? 0) + 1);
-    for (const t of truth) for (const h of hyps) if (iou(t.box, h.box) >= MATCH_IOU) pairFrames.set(`${t.id},${h.id}`, (pairFrames.get(`${t.id},${h.id}`) ?? 0) + 1);
+    for (const t of truth)
+      for (const h of hyps)
+        if (iou(t.box, h.box) >= MATCH_IOU)
+          pairFrames.set(`${t.id},${h.id}`, (pairFrames.get(`${t.id},${h.id}`) ?? 0) + 1);
     // CLEAR MOT: a correspondence from the last frame is kept while it still overlaps, the rest are matched optimally.
     const cost = truth.map((t) =>
       hyps.map((h) => {
@@ -86,7 +97,9 @@ export function scoreMot(truthFrames: TruthBox[][], hypFrames: HypothesisBox[][]
   const tIds = [...truthTotal.keys()].sort((x, y) => x - y);
   const hIds = [...hypTotal.keys()].sort((x, y) => x - y);
   const most = Math.max(1, ...pairFrames.values());
-  const idCost = tIds.map((t) => hIds.map((h) => (pairFrames.has(`${t},${h}`) ? most - pairFrames.get(`${t},${h}`)! : Infinity)));
+  const idCost = tIds.map((t) =>
+    hIds.map((h) => (pairFrames.has(`${t},${h}`) ? most - pairFrames.get(`${t},${h}`)! : Infinity)),
+  );
   // Pair cost most - frames, each unassigned side most/2: the total is constant - IDTP, so the optimum maximises IDTP.
   const a = linearAssignment(idCost, hIds.length, most);
   const idtp = a.matches.reduce((s, [i, j]) => s + (pairFrames.get(`${tIds[i]},${hIds[j]}`) ?? 0), 0);

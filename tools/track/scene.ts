@@ -87,11 +87,33 @@ interface Pixels {
 function loadSprite(o: SceneObject): Pixels {
   const [x1, y1, x2, y2] = o.sprite.crop;
   const width = 2 * Math.round(((x2 - x1) * o.height) / (y2 - y1) / 2);
-  const filters = [`crop=${x2 - x1}:${y2 - y1}:${x1}:${y1}`, `scale=${width}:${o.height}:flags=bicubic`, ...(o.sprite.mirror ? ['hflip'] : [])];
-  const out = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-i', path.join(SAMPLES, o.sprite.file), '-vf', filters.join(','), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], {
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (out.status !== 0 || out.stdout.length !== width * o.height * 3) throw new Error(`ffmpeg could not cut sprite ${o.sprite.file}: ${out.stderr.toString().trim()}`);
+  const filters = [
+    `crop=${x2 - x1}:${y2 - y1}:${x1}:${y1}`,
+    `scale=${width}:${o.height}:flags=bicubic`,
+    ...(o.sprite.mirror ? ['hflip'] : []),
+  ];
+  const out = spawnSync(
+    ffmpegPath(),
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-i',
+      path.join(SAMPLES, o.sprite.file),
+      '-vf',
+      filters.join(','),
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      'pipe:1',
+    ],
+    {
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  if (out.status !== 0 || out.stdout.length !== width * o.height * 3)
+    throw new Error(`ffmpeg could not cut sprite ${o.sprite.file}: ${out.stderr.toString().trim()}`);
   return { data: out.stdout, width, height: o.height };
 }
 
@@ -120,9 +142,15 @@ function blit(frame: Buffer, fw: number, fh: number, s: Pixels, x0: number, y0: 
 }
 
 /** Ground truth of one frame: every object present, with its visible box and visibility. */
-export function groundTruth(spec: SceneSpec, sizes: ReadonlyMap<number, { width: number; height: number }>, f: number): GroundTruthBox[] {
+export function groundTruth(
+  spec: SceneSpec,
+  sizes: ReadonlyMap<number, { width: number; height: number }>,
+  f: number,
+): GroundTruthBox[] {
   const out: GroundTruthBox[] = [];
-  const present = spec.objects.map((o) => ({ o, at: placeAt(o, f) })).filter((p): p is { o: SceneObject; at: { x: number; y: number } } => !!p.at);
+  const present = spec.objects
+    .map((o) => ({ o, at: placeAt(o, f) }))
+    .filter((p): p is { o: SceneObject; at: { x: number; y: number } } => !!p.at);
   const rect = (p: (typeof present)[number]): Box => {
     const s = sizes.get(p.o.id)!;
     return [p.at.x, p.at.y, p.at.x + s.width, p.at.y + s.height];
@@ -161,8 +189,35 @@ export async function renderScene(spec: SceneSpec, file: string): Promise<Ground
   const bg = background(spec);
   const ff = spawn(
     ffmpegPath(),
-    ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${spec.width}x${spec.height}`, '-r', String(spec.fps),
-      '-i', 'pipe:0', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p', '-g', String(spec.fps), '-movflags', '+faststart', file],
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-s',
+      `${spec.width}x${spec.height}`,
+      '-r',
+      String(spec.fps),
+      '-i',
+      'pipe:0',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '18',
+      '-pix_fmt',
+      'yuv420p',
+      '-g',
+      String(spec.fps),
+      '-movflags',
+      '+faststart',
+      file,
+    ],
     { stdio: ['pipe', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -177,7 +232,8 @@ export async function renderScene(spec: SceneSpec, file: string): Promise<Ground
     }
     for (const oc of spec.occluders) {
       for (let y = Math.max(0, oc.box[1]); y < Math.min(spec.height, oc.box[3]); y++) {
-        for (let x = Math.max(0, oc.box[0]); x < Math.min(spec.width, oc.box[2]); x++) frame.set(oc.rgb, (y * spec.width + x) * 3);
+        for (let x = Math.max(0, oc.box[0]); x < Math.min(spec.width, oc.box[2]); x++)
+          frame.set(oc.rgb, (y * spec.width + x) * 3);
       }
     }
     truth.push(groundTruth(spec, sprites, f));

@@ -1,7 +1,12 @@
 import type { SceneSpec, Sprite } from './scene';
 
 const person = (crop: [number, number, number, number]): Sprite => ({ file: 'people.jpg', crop, label: 'person' });
-const car = (crop: [number, number, number, number], mirror = false): Sprite => ({ file: 'cars.jpg', crop, label: 'car', mirror });
+const car = (crop: [number, number, number, number], mirror = false): Sprite => ({
+  file: 'cars.jpg',
+  crop,
+  label: 'car',
+  mirror,
+});
 
 /**
  * The bench:track street scene, 10 s at 30 fps, 960x540:
@@ -19,11 +24,51 @@ export const STREET: SceneSpec = {
   fps: 30,
   frames: 300,
   objects: [
-    { id: 1, sprite: person([240, 20, 345, 200]), height: 180, path: [{ frame: 0, x: 40, y: 180 }, { frame: 299, x: 760, y: 180 }] },
-    { id: 2, sprite: person([590, 90, 720, 300]), height: 180, path: [{ frame: 0, x: 790, y: 190 }, { frame: 299, x: 60, y: 190 }] },
-    { id: 3, sprite: person([488, 140, 598, 300]), height: 170, path: [{ frame: 0, x: 960, y: 5 }, { frame: 250, x: -140, y: 5 }] },
-    { id: 4, sprite: car([140, 545, 233, 622]), height: 170, path: [{ frame: 30, x: -210, y: 380 }, { frame: 200, x: 960, y: 380 }] },
-    { id: 5, sprite: car([140, 545, 233, 622], true), height: 170, path: [{ frame: 110, x: 960, y: 388 }, { frame: 290, x: -210, y: 388 }] },
+    {
+      id: 1,
+      sprite: person([240, 20, 345, 200]),
+      height: 180,
+      path: [
+        { frame: 0, x: 40, y: 180 },
+        { frame: 299, x: 760, y: 180 },
+      ],
+    },
+    {
+      id: 2,
+      sprite: person([590, 90, 720, 300]),
+      height: 180,
+      path: [
+        { frame: 0, x: 790, y: 190 },
+        { frame: 299, x: 60, y: 190 },
+      ],
+    },
+    {
+      id: 3,
+      sprite: person([488, 140, 598, 300]),
+      height: 170,
+      path: [
+        { frame: 0, x: 960, y: 5 },
+        { frame: 250, x: -140, y: 5 },
+      ],
+    },
+    {
+      id: 4,
+      sprite: car([140, 545, 233, 622]),
+      height: 170,
+      path: [
+        { frame: 30, x: -210, y: 380 },
+        { frame: 200, x: 960, y: 380 },
+      ],
+    },
+    {
+      id: 5,
+      sprite: car([140, 545, 233, 622], true),
+      height: 170,
+      path: [
+        { frame: 110, x: 960, y: 388 },
+        { frame: 290, x: -210, y: 388 },
+      ],
+    },
   ],
   occluders: [{ box: [470, 0, 530, 178], rgb: [90, 90, 96] }],
 };

@@ -32,7 +32,7 @@ const make = (files: Record<string, string>) => {
 
 const CLEAN = {
   'apps/api/src/routes/status.route.ts':
-    "// progress is coarse: 0.0 pending, 0.5 running, 1.0 done\nexport const progress = { pending: 0, running: 0.5 };\n",
+    '// progress is coarse: 0.0 pending, 0.5 running, 1.0 done\nexport const progress = { pending: 0, running: 0.5 };\n',
   'packages/core/src/storage/s3.storage.ts':
     '// the upload streams into storage as it arrives (streaming, never buffered)\nconst signal: AbortSignal = ac.signal;\n',
 };
@@ -47,7 +47,8 @@ describe('validate-vocabulary', () => {
   it('exits 1 with file:line:term for a planted term', () => {
     const root = make({
       ...CLEAN,
-      'apps/api/src/routes/live.route.ts': "import x from 'y';\n\nres.setHeader('Content-Type', 'text/event-stream');\n",
+      'apps/api/src/routes/live.route.ts':
+        "import x from 'y';\n\nres.setHeader('Content-Type', 'text/event-stream');\n",
       'packages/core/src/jobs/job.table.ts': 'export interface JobTable {\n  priority: number;\n}\n',
     });
     const r = run('--root', root);
@@ -60,7 +61,11 @@ describe('validate-vocabulary', () => {
   });
 
   it('flags folders and files named after a project phase', () => {
-    const root = make({ ...CLEAN, 'packages/core/src/phase2/queue.ts': 'export {};\n', 'apps/worker/src/mvp-loop.ts': '' });
+    const root = make({
+      ...CLEAN,
+      'packages/core/src/phase2/queue.ts': 'export {};\n',
+      'apps/worker/src/mvp-loop.ts': '',
+    });
     const r = run('--root', root);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('packages/core/src/phase2/:name:phase-name:phase\n');
@@ -86,15 +91,19 @@ describe('validate-vocabulary', () => {
       'apps/api/src/push.ts': "const t = 'text/event-stream';\n",
     });
     const custom = path.join(root, 'vocab.yaml');
-    const text = fs.readFileSync(vocab.file, 'utf8').replace(
-      /^allow:\n/m,
-      'allow:\n  - { path: apps/api/test/no-push.test.ts, term: server-sent-events, contains: not.toBe, reason: asserts the header is absent }\n',
-    );
+    const text = fs
+      .readFileSync(vocab.file, 'utf8')
+      .replace(
+        /^allow:\n/m,
+        'allow:\n  - { path: apps/api/test/no-push.test.ts, term: server-sent-events, contains: not.toBe, reason: asserts the header is absent }\n',
+      );
     expect(text).toContain('no-push.test.ts');
     fs.writeFileSync(custom, text);
     fs.appendFileSync(path.join(root, 'apps/api/test/no-push.test.ts'), "res.type('text/event-stream');\n");
     const r = run('--root', root, '--vocabulary', custom);
-    expect(r.stdout).toBe('apps/api/src/push.ts:1:server-sent-events\napps/api/test/no-push.test.ts:2:server-sent-events\n');
+    expect(r.stdout).toBe(
+      'apps/api/src/push.ts:1:server-sent-events\napps/api/test/no-push.test.ts:2:server-sent-events\n',
+    );
     expect(r.code).toBe(1);
   });
 
@@ -169,7 +178,7 @@ describe('forbidden-vocabulary.yaml', () => {
     "if (signal.aborted) throw new Error('aborted');",
     '// progress is coarse, never per frame: 0.0, 0.5, 1.0',
     'progress: 0.5,',
-    "os.setPriority(child.pid, 10); // run ffmpeg nicely",
+    'os.setPriority(child.pid, 10); // run ffmpeg nicely',
     '// this depends on the config being loaded',
     '// workers share one Postgres; a claim is one conditional UPDATE',
     'locked_by text, -- the worker holding the lease',
@@ -198,11 +207,17 @@ describe('forbidden-vocabulary.yaml', () => {
     expect(scan(root, vocab).map((h) => h.term)).toContain(`phase-name:${phase}`);
   });
 
-  it.each(['job-worker.ts', 'pipeline', 'frame-source.ts', 'staging.ts', 'phases.ts', 'stepper.ts', 'pocket.ts', 'rewriter-free.ts'])(
-    'accepts the name %j',
-    (name) => {
-      const root = make({ [`packages/x/src/${name}/a.ts`]: '' });
-      expect(scan(root, vocab)).toEqual([]);
-    },
-  );
+  it.each([
+    'job-worker.ts',
+    'pipeline',
+    'frame-source.ts',
+    'staging.ts',
+    'phases.ts',
+    'stepper.ts',
+    'pocket.ts',
+    'rewriter-free.ts',
+  ])('accepts the name %j', (name) => {
+    const root = make({ [`packages/x/src/${name}/a.ts`]: '' });
+    expect(scan(root, vocab)).toEqual([]);
+  });
 });

@@ -31,7 +31,9 @@ export interface Vocabulary {
   allow: { path: string; term: string; contains: string | undefined }[];
 }
 
-export type Hit = { kind: 'term'; file: string; line: number; term: string } | { kind: 'name'; file: string; term: string; dir: boolean };
+export type Hit =
+  | { kind: 'term'; file: string; line: number; term: string }
+  | { kind: 'name'; file: string; term: string; dir: boolean };
 
 export function loadVocabulary(file = DEFAULT_VOCABULARY): Vocabulary {
   const doc = (YAML.parse(fs.readFileSync(file, 'utf8')) || {}) as VocabularyFile;
@@ -59,8 +61,16 @@ export function loadVocabulary(file = DEFAULT_VOCABULARY): Vocabulary {
     return { name: String(p.name), pattern: compile(p.pattern, `phase name ${String(p.name)}`) };
   });
   const allow = (doc.allow || []).map((a, i) => {
-    need(a && typeof a.path === 'string' && typeof a.term === 'string' && a.reason, `allow[${i}] needs path, term and reason`);
-    return { path: a.path, term: a.term, contains: a.contains === undefined ? undefined : typeof a.contains === 'string' ? a.contains : JSON.stringify(a.contains) };
+    need(
+      a && typeof a.path === 'string' && typeof a.term === 'string' && a.reason,
+      `allow[${i}] needs path, term and reason`,
+    );
+    return {
+      path: a.path,
+      term: a.term,
+      contains:
+        a.contains === undefined ? undefined : typeof a.contains === 'string' ? a.contains : JSON.stringify(a.contains),
+    };
   });
   return {
     file: path.resolve(file),
@@ -114,7 +124,8 @@ export function scan(root: string, vocab: Vocabulary = loadVocabulary()): Hit[] 
   const rel = (full: string) => path.relative(root, full).split(path.sep).join('/');
   const allowed = (file: string, term: string, text?: string) =>
     vocab.allow.some(
-      (a) => a.term === term && file.endsWith(a.path) && (a.contains === undefined || (text || '').includes(a.contains)),
+      (a) =>
+        a.term === term && file.endsWith(a.path) && (a.contains === undefined || (text || '').includes(a.contains)),
     );
   for (const r of vocab.roots) {
     for (const entry of walk(path.join(root, r), vocab.skipDirs)) {
@@ -143,7 +154,10 @@ export function formatHit(hit: Hit): string {
 }
 
 function parseArgs(argv: string[]): { root: string; vocabulary: string; help?: boolean } {
-  const opts: { root: string; vocabulary: string; help?: boolean } = { root: REPO_ROOT, vocabulary: DEFAULT_VOCABULARY };
+  const opts: { root: string; vocabulary: string; help?: boolean } = {
+    root: REPO_ROOT,
+    vocabulary: DEFAULT_VOCABULARY,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--root' && argv[i + 1]) opts.root = argv[++i];
@@ -193,4 +207,3 @@ export function main(
   }
   return 1;
 }
-

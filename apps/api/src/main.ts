@@ -55,7 +55,8 @@ async function main(): Promise<void> {
     apiKeys: config.API_KEYS,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     idempotencyWindowMs: config.RETENTION_MS,
-    inspectUpload: (key) => checkUploadLimits(() => services.storage.get(key), { limits: pipelineOptionsFromConfig(config).limits }),
+    inspectUpload: (key) =>
+      checkUploadLimits(() => services.storage.get(key), { limits: pipelineOptionsFromConfig(config).limits }),
     extraRoutes: apiDocsRoutes(pipelineIds, DEFAULT_PIPELINE_ID),
   });
   const server = app.listen(config.PORT, () => {

@@ -41,7 +41,16 @@ beforeAll(async () => {
   }
   browser = await chromium.launch({
     executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
   });
   // `node apps/api` in its embedded mode (no REDIS_URL: the worker runs in-process) over Postgres.
   stack = await startStack({ storage: 'local' });
@@ -68,31 +77,34 @@ async function openPage(width = 1280, height = 720): Promise<{ page: Page; probl
  * way the overlay scales: the picture letterboxed into the element, device pixels on the canvas.
  */
 async function edgeMatches(page: Page, box: number[], rgb: number[]): Promise<{ hits: number; samples: number }> {
-  return page.evaluate(({ box, rgb }) => {
-    const video = document.getElementById('player');
-    const canvas = document.getElementById('overlay');
-    const ctx = canvas.getContext('2d')!;
-    const s = Math.min(canvas.width / video.videoWidth, canvas.height / video.videoHeight);
-    const ox = (canvas.width - video.videoWidth * s) / 2;
-    const oy = (canvas.height - video.videoHeight * s) / 2;
-    const x = ox + box[0] * s;
-    let hits = 0;
-    let samples = 0;
-    // Lower half of the left edge: the label sits on the top edge.
-    for (let i = 0; i < 10; i++) {
-      const y = oy + (box[1] + ((box[3] - box[1]) * (0.5 + i * 0.045))) * s;
-      const px = ctx.getImageData(Math.round(x) - 1, Math.round(y), 3, 1).data;
-      samples++;
-      for (let k = 0; k < 3; k++) {
-        const [r, g, b] = [px[k * 4], px[k * 4 + 1], px[k * 4 + 2]];
-        if (Math.abs(r - rgb[0]) < 40 && Math.abs(g - rgb[1]) < 40 && Math.abs(b - rgb[2]) < 40) {
-          hits++;
-          break;
+  return page.evaluate(
+    ({ box, rgb }) => {
+      const video = document.getElementById('player');
+      const canvas = document.getElementById('overlay');
+      const ctx = canvas.getContext('2d')!;
+      const s = Math.min(canvas.width / video.videoWidth, canvas.height / video.videoHeight);
+      const ox = (canvas.width - video.videoWidth * s) / 2;
+      const oy = (canvas.height - video.videoHeight * s) / 2;
+      const x = ox + box[0] * s;
+      let hits = 0;
+      let samples = 0;
+      // Lower half of the left edge: the label sits on the top edge.
+      for (let i = 0; i < 10; i++) {
+        const y = oy + (box[1] + (box[3] - box[1]) * (0.5 + i * 0.045)) * s;
+        const px = ctx.getImageData(Math.round(x) - 1, Math.round(y), 3, 1).data;
+        samples++;
+        for (let k = 0; k < 3; k++) {
+          const [r, g, b] = [px[k * 4], px[k * 4 + 1], px[k * 4 + 2]];
+          if (Math.abs(r - rgb[0]) < 40 && Math.abs(g - rgb[1]) < 40 && Math.abs(b - rgb[2]) < 40) {
+            hits++;
+            break;
+          }
         }
       }
-    }
-    return { hits, samples };
-  }, { box, rgb });
+      return { hits, samples };
+    },
+    { box, rgb },
+  );
 }
 
 /** Opens a job, jumps to `frameIndex` through the frame list and waits until the canvas shows it. */
@@ -145,7 +157,10 @@ describe('console (/ui) in Chromium', () => {
   });
 
   it('draws an OCR line over a video with text', async () => {
-    const jobId = await stack.submit(path.join(SAMPLES, 'traffic_cam_timestamp.mp4'), { pipeline_id: 'ocr', max_frames: 1 });
+    const jobId = await stack.submit(path.join(SAMPLES, 'traffic_cam_timestamp.mp4'), {
+      pipeline_id: 'ocr',
+      max_frames: 1,
+    });
     const [row] = await stack.waitForFinal([jobId], 120_000);
     expect(row.status).toBe('completed');
     const results = await stack.results(jobId);
@@ -187,9 +202,19 @@ describe('console with API keys', () => {
     h = await createApiHarness();
     // A completed job of key-a with its input and results, to play through the service worker.
     jobId = randomUUID();
-    const job = await h.jobs.create(newJobFactory({ job_id: jobId, status: 'completed', owner: hashApiKey('key-a'), output_path: resultsKey(jobId) }));
+    const job = await h.jobs.create(
+      newJobFactory({ job_id: jobId, status: 'completed', owner: hashApiKey('key-a'), output_path: resultsKey(jobId) }),
+    );
     await h.storage.put(job.input_path, Readable.from([await readFile(path.join(SAMPLES, 'chickens.mp4'))]));
-    const results = [{ frame_index: 0, result: { timestamp_ms: 0, detections: [{ label: 'bird', class_id: 14, confidence: 0.9, box: [600, 300, 1200, 900] }] } }];
+    const results = [
+      {
+        frame_index: 0,
+        result: {
+          timestamp_ms: 0,
+          detections: [{ label: 'bird', class_id: 14, confidence: 0.9, box: [600, 300, 1200, 900] }],
+        },
+      },
+    ];
     await h.storage.put(resultsKey(jobId), Readable.from([JSON.stringify(results)]));
     server = h.app({ apiKeys: ['key-a', 'key-b'] }).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));

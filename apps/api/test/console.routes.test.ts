@@ -36,7 +36,11 @@ describe('console routes (/ui)', () => {
   });
 
   it('serves the bundle, the stylesheet and the service worker from /ui/', async () => {
-    for (const [file, type] of [['app.js', /javascript/], ['app.css', /text\/css/], ['sw.js', /javascript/]] as const) {
+    for (const [file, type] of [
+      ['app.js', /javascript/],
+      ['app.css', /text\/css/],
+      ['sw.js', /javascript/],
+    ] as const) {
       const res = await request(app).get(`/ui/${file}`);
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(type);

@@ -20,7 +20,15 @@ beforeAll(async () => {
   await new Promise((resolve) => server.once('listening', resolve));
   browser = await chromium.launch({
     executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 60_000);
 
@@ -38,8 +46,12 @@ describe('GET /docs', () => {
     const { port } = server.address() as AddressInfo;
     await page.goto(`http://127.0.0.1:${port}/docs/`);
     await page.waitForSelector('.opblock', { timeout: 30_000 });
-    const paths = await page.$$eval('.opblock-summary-path', (els) => els.map((e) => e.textContent?.replace(/\u200b/g, '').trim()));
-    expect(paths).toEqual(expect.arrayContaining(['/video/submit', '/video/status/{job_id}', '/video/results/{job_id}']));
+    const paths = await page.$$eval('.opblock-summary-path', (els) =>
+      els.map((e) => e.textContent?.replace(/\u200b/g, '').trim()),
+    );
+    expect(paths).toEqual(
+      expect.arrayContaining(['/video/submit', '/video/status/{job_id}', '/video/results/{job_id}']),
+    );
     // Everything the page needs is served by the API itself (no CDN on a closed network).
     expect(failed).toEqual([]);
     await page.close();

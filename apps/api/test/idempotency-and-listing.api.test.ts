@@ -35,11 +35,19 @@ function expectProblem(res: request.Response, status: number, detail: RegExp) {
 describe('POST /video/submit with Idempotency-Key', () => {
   it('replays the original 202 and Location for the same key and file, storing nothing new', async () => {
     const key = keyOf('replay');
-    const first = await request(h.app()).post('/video/submit').set('Idempotency-Key', key).field('frame_stride', '2').attach('file', mp4);
+    const first = await request(h.app())
+      .post('/video/submit')
+      .set('Idempotency-Key', key)
+      .field('frame_stride', '2')
+      .attach('file', mp4);
     expect(first.status).toBe(202);
     expect(first.headers['idempotent-replayed']).toBeUndefined();
     const objects = await storedInputs();
-    const again = await request(h.app()).post('/video/submit').set('Idempotency-Key', key).field('frame_stride', '2').attach('file', mp4);
+    const again = await request(h.app())
+      .post('/video/submit')
+      .set('Idempotency-Key', key)
+      .field('frame_stride', '2')
+      .attach('file', mp4);
     expect(again.status).toBe(202);
     expect(again.body).toEqual({ job_id: first.body.job_id });
     expect(again.headers.location).toBe(`/video/status/${first.body.job_id}`);
@@ -64,8 +72,15 @@ describe('POST /video/submit with Idempotency-Key', () => {
     await h.queue.dequeue(100);
     const objects = await storedInputs();
     const otherFile = await request(h.app()).post('/video/submit').set('Idempotency-Key', key).attach('file', otherMp4);
-    expectProblem(otherFile, 422, new RegExp(`already used for job ${first.body.job_id} with a different file or parameters`));
-    const otherParams = await request(h.app()).post('/video/submit?pipeline_id=yolo').set('Idempotency-Key', key).attach('file', mp4);
+    expectProblem(
+      otherFile,
+      422,
+      new RegExp(`already used for job ${first.body.job_id} with a different file or parameters`),
+    );
+    const otherParams = await request(h.app())
+      .post('/video/submit?pipeline_id=yolo')
+      .set('Idempotency-Key', key)
+      .attach('file', mp4);
     expectProblem(otherParams, 422, /different file or parameters/);
     expect(await storedInputs()).toEqual(objects);
   });
@@ -74,7 +89,9 @@ describe('POST /video/submit with Idempotency-Key', () => {
     const key = keyOf('race');
     const before = await storedInputs();
     const answers = await Promise.all(
-      Array.from({ length: 20 }, () => request(h.app()).post('/video/submit').set('Idempotency-Key', key).attach('file', mp4)),
+      Array.from({ length: 20 }, () =>
+        request(h.app()).post('/video/submit').set('Idempotency-Key', key).attach('file', mp4),
+      ),
     );
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(202));
     const ids = new Set(answers.map((a) => a.body.job_id));
@@ -88,8 +105,16 @@ describe('POST /video/submit with Idempotency-Key', () => {
 
   it('keeps one key apart per API key', async () => {
     const key = keyOf('owners');
-    const a = await request(h.app(keys)).post('/video/submit').set('X-API-Key', 'key-a').set('Idempotency-Key', key).attach('file', mp4);
-    const b = await request(h.app(keys)).post('/video/submit').set('X-API-Key', 'key-b').set('Idempotency-Key', key).attach('file', mp4);
+    const a = await request(h.app(keys))
+      .post('/video/submit')
+      .set('X-API-Key', 'key-a')
+      .set('Idempotency-Key', key)
+      .attach('file', mp4);
+    const b = await request(h.app(keys))
+      .post('/video/submit')
+      .set('X-API-Key', 'key-b')
+      .set('Idempotency-Key', key)
+      .attach('file', mp4);
     expect(a.status).toBe(202);
     expect(b.status).toBe(202);
     expect(a.body.job_id).not.toBe(b.body.job_id);
@@ -99,9 +124,15 @@ describe('POST /video/submit with Idempotency-Key', () => {
 
   it('treats a key older than the window as new', async () => {
     const key = keyOf('expired');
-    const first = await request(h.app({ idempotencyWindowMs: 1 })).post('/video/submit').set('Idempotency-Key', key).attach('file', mp4);
+    const first = await request(h.app({ idempotencyWindowMs: 1 }))
+      .post('/video/submit')
+      .set('Idempotency-Key', key)
+      .attach('file', mp4);
     await new Promise((r) => setTimeout(r, 20));
-    const later = await request(h.app({ idempotencyWindowMs: 1 })).post('/video/submit').set('Idempotency-Key', key).attach('file', mp4);
+    const later = await request(h.app({ idempotencyWindowMs: 1 }))
+      .post('/video/submit')
+      .set('Idempotency-Key', key)
+      .attach('file', mp4);
     expect(later.status).toBe(202);
     expect(later.body.job_id).not.toBe(first.body.job_id);
     expect(later.headers['idempotent-replayed']).toBeUndefined();
@@ -137,11 +168,14 @@ describe('GET /video/jobs', () => {
     return pages;
   }
 
-  it('lists the caller\'s jobs newest first as status bodies with the pipeline, each once across pages, while jobs keep arriving', async () => {
+  it("lists the caller's jobs newest first as status bodies with the pipeline, each once across pages, while jobs keep arriving", async () => {
     const app = h.app(keys);
     const mine: string[] = [];
     for (let i = 0; i < 7; i++) {
-      const res = await request(app).post('/video/submit?pipeline_id=ocr').set('X-API-Key', 'key-list').attach('file', mp4);
+      const res = await request(app)
+        .post('/video/submit?pipeline_id=ocr')
+        .set('X-API-Key', 'key-list')
+        .attach('file', mp4);
       mine.push(res.body.job_id);
     }
     const theirs = await request(app).post('/video/submit').set('X-API-Key', 'key-other').attach('file', mp4);
@@ -150,7 +184,9 @@ describe('GET /video/jobs', () => {
     const pages: Array<Array<Record<string, unknown>>> = [];
     let cursor: string | null = null;
     do {
-      const res: request.Response = await request(app).get(`/video/jobs?limit=3${cursor ? `&cursor=${cursor}` : ''}`).set('X-API-Key', 'key-list');
+      const res: request.Response = await request(app)
+        .get(`/video/jobs?limit=3${cursor ? `&cursor=${cursor}` : ''}`)
+        .set('X-API-Key', 'key-list');
       expect(res.status).toBe(200);
       expect(Object.keys(res.body)).toEqual(['jobs', 'next_cursor']);
       pages.push(res.body.jobs);
@@ -161,7 +197,14 @@ describe('GET /video/jobs', () => {
     const listed = pages.flat();
     expect(listed.map((j) => j.job_id)).toEqual([...mine].reverse());
     expect(listed.map((j) => j.job_id)).not.toContain(theirs.body.job_id);
-    expect(Object.keys(listed[0]).sort()).toEqual(['created_at', 'job_id', 'pipeline_id', 'progress', 'status', 'updated_at']);
+    expect(Object.keys(listed[0]).sort()).toEqual([
+      'created_at',
+      'job_id',
+      'pipeline_id',
+      'progress',
+      'status',
+      'updated_at',
+    ]);
     expect(listed[0]).toMatchObject({ status: 'pending', progress: 0, pipeline_id: 'ocr' });
     const b = (await allPages(app, 'limit=100', 'key-other')).flat();
     expect(b.map((j) => j.job_id)).toEqual([theirs.body.job_id]);
@@ -173,12 +216,17 @@ describe('GET /video/jobs', () => {
   it('filters by repeated status parameters', async () => {
     const app = h.app(keys);
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await request(app).post('/video/submit').set('X-API-Key', 'key-filter').attach('file', mp4)).body.job_id);
+    for (let i = 0; i < 3; i++)
+      ids.push(
+        (await request(app).post('/video/submit').set('X-API-Key', 'key-filter').attach('file', mp4)).body.job_id,
+      );
     await h.jobs.claim(ids[0], 'w');
     await h.jobs.fail(ids[0], 'w', 'no video stream');
     await h.jobs.claim(ids[1], 'w');
     const failed = (await allPages(app, 'status=failed', 'key-filter')).flat();
-    expect(failed).toEqual([expect.objectContaining({ job_id: ids[0], status: 'failed', error_message: 'no video stream', progress: 1 })]);
+    expect(failed).toEqual([
+      expect.objectContaining({ job_id: ids[0], status: 'failed', error_message: 'no video stream', progress: 1 }),
+    ]);
     const busy = (await allPages(app, 'status=failed&status=running&limit=1', 'key-filter')).flat();
     expect(busy.map((j) => j.job_id)).toEqual([ids[1], ids[0]]);
     while (await h.queue.dequeue(20)) {
@@ -221,7 +269,14 @@ describe('GET /video/results/{job_id} paged', () => {
     await h.jobs.claim(jobId, 'w');
     async function* frames() {
       for (const i of frameIndexes) {
-        yield { frame_index: i, result: { timestamp_ms: i * 33.3, detections: [{ label: 'car', class_id: 2, confidence: 0.5, box: [i, 2, 3, 4] }], text: [{ text: `é ${i}`, confidence: 0.9, box: [1, 2, 3, 4] }] } };
+        yield {
+          frame_index: i,
+          result: {
+            timestamp_ms: i * 33.3,
+            detections: [{ label: 'car', class_id: 2, confidence: 0.5, box: [i, 2, 3, 4] }],
+            text: [{ text: `é ${i}`, confidence: 0.9, box: [1, 2, 3, 4] }],
+          },
+        };
       }
     }
     const index = new ResultsIndexBuilder();
@@ -240,11 +295,14 @@ describe('GET /video/results/{job_id} paged', () => {
     const texts: string[] = [];
     let url: string | null = `/video/results/${jobId}?from_frame=0&limit=${limit}`;
     while (url) {
-      const res: request.Response = await request(h.app()).get(url).buffer(true).parse((r, cb) => {
-        let t = '';
-        r.on('data', (c: Buffer) => (t += c.toString('utf8')));
-        r.on('end', () => cb(null, t));
-      });
+      const res: request.Response = await request(h.app())
+        .get(url)
+        .buffer(true)
+        .parse((r, cb) => {
+          let t = '';
+          r.on('data', (c: Buffer) => (t += c.toString('utf8')));
+          r.on('end', () => cb(null, t));
+        });
       expect(res.status).toBe(200);
       texts.push(res.body as string);
       const link = res.headers.link as string | undefined;
@@ -263,7 +321,8 @@ describe('GET /video/results/{job_id} paged', () => {
       expect(pages).toHaveLength(Math.ceil(indexes.length / limit));
       const joined = `[${pages.map(rawResults).join(',')}]`;
       expect(joined).toBe(stored);
-      for (const p of pages) expect(JSON.parse(p)).toEqual(expect.objectContaining({ job_id: jobId, created_at: expect.any(String) }));
+      for (const p of pages)
+        expect(JSON.parse(p)).toEqual(expect.objectContaining({ job_id: jobId, created_at: expect.any(String) }));
     }
   });
 
@@ -289,10 +348,13 @@ describe('GET /video/results/{job_id} paged', () => {
     expect(`[${pages.map(rawResults).join(',')}]`).toBe(stored);
   });
 
-  it.each(['from_frame=-1', 'from_frame=abc', 'limit=0', 'limit=10001', 'limit=1.5'])('answers 400 for %s', async (query) => {
-    const { jobId } = await completedJob([0], 1);
-    expectProblem(await request(h.app()).get(`/video/results/${jobId}?${query}`), 400, /must be a whole number/);
-  });
+  it.each(['from_frame=-1', 'from_frame=abc', 'limit=0', 'limit=10001', 'limit=1.5'])(
+    'answers 400 for %s',
+    async (query) => {
+      const { jobId } = await completedJob([0], 1);
+      expectProblem(await request(h.app()).get(`/video/results/${jobId}?${query}`), 400, /must be a whole number/);
+    },
+  );
 });
 
 describe('readResultsPage', () => {

@@ -15,7 +15,13 @@ const video = randomBytes(SIZE);
 beforeAll(async () => {
   h = await createApiHarness();
   s3 = await startS3rver();
-  s3Storage = new S3Storage({ bucket: s3.bucket, endpoint: s3.endpoint, region: s3.region, credentials: s3.credentials, logger: createLogger('error', { silent: true }) });
+  s3Storage = new S3Storage({
+    bucket: s3.bucket,
+    endpoint: s3.endpoint,
+    region: s3.region,
+    credentials: s3.credentials,
+    logger: createLogger('error', { silent: true }),
+  });
 });
 
 afterAll(async () => {

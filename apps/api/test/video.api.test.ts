@@ -5,7 +5,12 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import request from 'supertest';
 import { inputKey, resultsKey } from '@video-jobs/core';
-import { makeLongDurationMp4, makeSizedMp4, makeTempDir, makeTestVideo } from '../../../packages/pipeline/src/test-support';
+import {
+  makeLongDurationMp4,
+  makeSizedMp4,
+  makeTempDir,
+  makeTestVideo,
+} from '../../../packages/pipeline/src/test-support';
 import { hashApiKey } from '../src/http/auth';
 import { buildOpenApiDocument } from '../src/openapi/openapi';
 import { createApiHarness, PIPELINE_IDS, type ApiHarness } from './api-harness';
@@ -92,7 +97,11 @@ describe('POST /video/submit', () => {
   it('takes parameters from the query string and applies the defaults', async () => {
     const res = await request(h.app()).post('/video/submit?frame_stride=3').attach('file', mp4);
     expect(res.status).toBe(202);
-    expect(await h.jobs.get(res.body.job_id)).toMatchObject({ pipeline_id: 'yolo_ocr', frame_stride: 3, max_frames: null });
+    expect(await h.jobs.get(res.body.job_id)).toMatchObject({
+      pipeline_id: 'yolo_ocr',
+      frame_stride: 3,
+      max_frames: null,
+    });
     await h.queue.dequeue(100);
   });
 
@@ -112,15 +121,43 @@ describe('POST /video/submit', () => {
     ['an empty file', (r) => r.attach('file', Buffer.alloc(0), 'empty.mp4'), /empty/],
     ['a PNG named .mp4', (r) => r.attach('file', png), /not an MP4/],
     ['random bytes', (r) => r.attach('file', Buffer.from('hello world, not a video at all'), 'x.mp4'), /not an MP4/],
-    ['an unknown pipeline', (r) => r.field('pipeline_id', 'dag').attach('file', mp4), /pipeline_id must be one of: yolo_ocr, yolo, ocr/],
+    [
+      'an unknown pipeline',
+      (r) => r.field('pipeline_id', 'dag').attach('file', mp4),
+      /pipeline_id must be one of: yolo_ocr, yolo, ocr/,
+    ],
     ['frame_stride 0', (r) => r.field('frame_stride', '0').attach('file', mp4), /frame_stride must be >= 1/],
-    ['frame_stride -1', (r) => r.field('frame_stride', '-1').attach('file', mp4), /frame_stride must be a whole number/],
-    ['frame_stride 1.5', (r) => r.field('frame_stride', '1.5').attach('file', mp4), /frame_stride must be a whole number/],
-    ['frame_stride abc', (r) => r.field('frame_stride', 'abc').attach('file', mp4), /frame_stride must be a whole number/],
-    ['frame_stride 1e9', (r) => r.field('frame_stride', '1e9').attach('file', mp4), /frame_stride must be a whole number/],
-    ['an absurd frame_stride', (r) => r.field('frame_stride', '99999999999').attach('file', mp4), /frame_stride must be <=/],
+    [
+      'frame_stride -1',
+      (r) => r.field('frame_stride', '-1').attach('file', mp4),
+      /frame_stride must be a whole number/,
+    ],
+    [
+      'frame_stride 1.5',
+      (r) => r.field('frame_stride', '1.5').attach('file', mp4),
+      /frame_stride must be a whole number/,
+    ],
+    [
+      'frame_stride abc',
+      (r) => r.field('frame_stride', 'abc').attach('file', mp4),
+      /frame_stride must be a whole number/,
+    ],
+    [
+      'frame_stride 1e9',
+      (r) => r.field('frame_stride', '1e9').attach('file', mp4),
+      /frame_stride must be a whole number/,
+    ],
+    [
+      'an absurd frame_stride',
+      (r) => r.field('frame_stride', '99999999999').attach('file', mp4),
+      /frame_stride must be <=/,
+    ],
     ['max_frames 0', (r) => r.field('max_frames', '0').attach('file', mp4), /max_frames must be >= 1/],
-    ['a parameter given twice differently', (r) => r.field('frame_stride', '2').field('frame_stride', '3').attach('file', mp4), /more than once/],
+    [
+      'a parameter given twice differently',
+      (r) => r.field('frame_stride', '2').field('frame_stride', '3').attach('file', mp4),
+      /more than once/,
+    ],
   ];
   it.each(refused)('refuses %s with 400 and leaves nothing behind', async (_name, build, detail) => {
     const before = await snapshot();
@@ -144,21 +181,35 @@ describe('POST /video/submit', () => {
   it('answers 413 for an upload over the limit and removes the partial object', async () => {
     const before = await snapshot();
     const big = Buffer.concat([(await readFile(mp4)).subarray(0, 12), Buffer.alloc(300_000, 7)]);
-    const res = await request(h.app({ maxUploadBytes: 100_000 })).post('/video/submit').attach('file', big, 'big.mp4');
+    const res = await request(h.app({ maxUploadBytes: 100_000 }))
+      .post('/video/submit')
+      .attach('file', big, 'big.mp4');
     expectProblem(res, 413, /larger than the limit of 100000 bytes/);
     await expectNothingLeft(before);
   });
 
   it.each([
-    ['frames over MAX_VIDEO_PIXELS (8192x8192)', (d: string) => makeSizedMp4(path.join(d, 'huge.mp4'), 8192, 8192), /8192x8192 .*over the limit of 33177600 pixels \(MAX_VIDEO_PIXELS\)/],
-    ['a duration over MAX_VIDEO_SECONDS (6 h 56 min)', (d: string) => makeLongDurationMp4(path.join(d, 'long.mp4')), /lasts 6\.94 h .*over the limit of 6\.00 h .*\(MAX_VIDEO_SECONDS\)/],
-  ])('answers 422 naming the limit for a video with %s, and keeps no object and no row', async (_what, make, detail) => {
-    const file = await make(tmp.dir);
-    const before = await snapshot();
-    const res = await request(h.app()).post('/video/submit').attach('file', file, 'clip.mp4');
-    expectProblem(res, 422, detail);
-    await expectNothingLeft(before);
-  }, 60_000);
+    [
+      'frames over MAX_VIDEO_PIXELS (8192x8192)',
+      (d: string) => makeSizedMp4(path.join(d, 'huge.mp4'), 8192, 8192),
+      /8192x8192 .*over the limit of 33177600 pixels \(MAX_VIDEO_PIXELS\)/,
+    ],
+    [
+      'a duration over MAX_VIDEO_SECONDS (6 h 56 min)',
+      (d: string) => makeLongDurationMp4(path.join(d, 'long.mp4')),
+      /lasts 6\.94 h .*over the limit of 6\.00 h .*\(MAX_VIDEO_SECONDS\)/,
+    ],
+  ])(
+    'answers 422 naming the limit for a video with %s, and keeps no object and no row',
+    async (_what, make, detail) => {
+      const file = await make(tmp.dir);
+      const before = await snapshot();
+      const res = await request(h.app()).post('/video/submit').attach('file', file, 'clip.mp4');
+      expectProblem(res, 422, detail);
+      await expectNothingLeft(before);
+    },
+    60_000,
+  );
 
   it('answers 500 and keeps no object and no row when storage fails mid-upload', async () => {
     const before = await snapshot();
@@ -170,7 +221,12 @@ describe('POST /video/submit', () => {
           const breaking = new Transform({
             transform(chunk: Buffer, _enc, cb) {
               seen += chunk.length;
-              cb(seen > 64 * 1024 ? Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }) : null, chunk);
+              cb(
+                seen > 64 * 1024
+                  ? Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })
+                  : null,
+                chunk,
+              );
             },
           });
           return h.storage.put(key, body.pipe(breaking));
@@ -254,7 +310,10 @@ describe('API keys', () => {
   });
 
   it('stores a hash of the key as owner, never the key', async () => {
-    const res = await request(h.app(keys)).post('/video/submit').set('Authorization', 'Bearer key-a').attach('file', mp4);
+    const res = await request(h.app(keys))
+      .post('/video/submit')
+      .set('Authorization', 'Bearer key-a')
+      .attach('file', mp4);
     expect(res.status).toBe(202);
     await h.queue.dequeue(100);
     const job = await h.jobs.get(res.body.job_id);
@@ -263,13 +322,20 @@ describe('API keys', () => {
   });
 
   it('returns 404 for a job owned by another key', async () => {
-    const res = await request(h.app(keys)).post('/video/submit').set('Authorization', 'Bearer key-a').attach('file', mp4);
+    const res = await request(h.app(keys))
+      .post('/video/submit')
+      .set('Authorization', 'Bearer key-a')
+      .attach('file', mp4);
     await h.queue.dequeue(100);
     const own = await request(h.app(keys)).get(`/video/status/${res.body.job_id}`).set('Authorization', 'Bearer key-a');
     expect(own.status).toBe(200);
-    const other = await request(h.app(keys)).get(`/video/status/${res.body.job_id}`).set('Authorization', 'Bearer key-b');
+    const other = await request(h.app(keys))
+      .get(`/video/status/${res.body.job_id}`)
+      .set('Authorization', 'Bearer key-b');
     expectProblem(other, 404, /no job with id/);
-    const otherResults = await request(h.app(keys)).get(`/video/results/${res.body.job_id}`).set('Authorization', 'Bearer key-b');
+    const otherResults = await request(h.app(keys))
+      .get(`/video/results/${res.body.job_id}`)
+      .set('Authorization', 'Bearer key-b');
     expectProblem(otherResults, 404, /no job with id/);
   });
 
@@ -278,7 +344,9 @@ describe('API keys', () => {
     expect(res.status).toBe(202);
     await h.queue.dequeue(100);
     expect((await h.jobs.get(res.body.job_id))!.owner).toBe(hashApiKey('key-a'));
-    const viaBearer = await request(h.app(keys)).get(`/video/status/${res.body.job_id}`).set('Authorization', 'Bearer key-a');
+    const viaBearer = await request(h.app(keys))
+      .get(`/video/status/${res.body.job_id}`)
+      .set('Authorization', 'Bearer key-a');
     expect(viaBearer.status).toBe(200);
     const both = await request(h.app(keys))
       .get(`/video/status/${res.body.job_id}`)
@@ -356,7 +424,10 @@ describe('operations', () => {
 });
 
 const STORED_RESULTS = [
-  { frame_index: 0, result: { timestamp_ms: 0, detections: [{ label: 'bird', class_id: 14, confidence: 0.9, box: [1, 2, 3, 4] }] } },
+  {
+    frame_index: 0,
+    result: { timestamp_ms: 0, detections: [{ label: 'bird', class_id: 14, confidence: 0.9, box: [1, 2, 3, 4] }] },
+  },
   { frame_index: 5, result: { timestamp_ms: 166.7, detections: [] } },
 ];
 

@@ -19,17 +19,34 @@ export interface JobPage {
 }
 
 export type Box = [number, number, number, number];
-export interface Detection { label: string; class_id: number; confidence: number; box: Box }
-export interface TextLine { text: string; confidence: number; box: Box }
+export interface Detection {
+  label: string;
+  class_id: number;
+  confidence: number;
+  box: Box;
+}
+export interface TextLine {
+  text: string;
+  confidence: number;
+  box: Box;
+}
 export interface FrameResult {
   frame_index: number;
   result: { timestamp_ms: number; detections?: Detection[]; text?: TextLine[] };
 }
-export interface Results { job_id: string; results: FrameResult[]; created_at: string; updated_at: string }
+export interface Results {
+  job_id: string;
+  results: FrameResult[];
+  created_at: string;
+  updated_at: string;
+}
 
 /** An error answer, with the problem detail's words for the person at the screen. */
 export class ApiError extends Error {
-  constructor(readonly status: number, detail: string) {
+  constructor(
+    readonly status: number,
+    detail: string,
+  ) {
     super(detail);
     this.name = 'ApiError';
   }
@@ -52,7 +69,10 @@ export function authHeaders(): Record<string, string> {
 /** fetch with the key; a 401 asks for a key (saying the last one was refused) and tries again. */
 export async function request(path: string, init: RequestInit = {}): Promise<Response> {
   for (;;) {
-    const res = await fetch(path, { ...init, headers: { ...authHeaders(), ...(init.headers as Record<string, string>) } });
+    const res = await fetch(path, {
+      ...init,
+      headers: { ...authHeaders(), ...(init.headers as Record<string, string>) },
+    });
     if (res.status !== 401) return res;
     const detail = (await problemOf(401, await res.text())).message;
     await askForKey(keyStore.get() ? `The key was refused: ${detail}` : 'This service needs an API key.');
@@ -85,7 +105,10 @@ export async function pipelineIds(): Promise<{ ids: string[]; fallback: string }
     const doc = (await (await fetch('/openapi.json')).json()) as {
       paths: Record<string, { post: { parameters: unknown } }>;
     };
-    const params = doc.paths['/video/submit'].post.parameters as { name: string; schema: { enum?: string[]; default?: string } }[];
+    const params = doc.paths['/video/submit'].post.parameters as {
+      name: string;
+      schema: { enum?: string[]; default?: string };
+    }[];
     const p = params.find((x) => x.name === 'pipeline_id');
     if (p?.schema.enum?.length) return { ids: p.schema.enum, fallback: p.schema.default ?? p.schema.enum[0] };
   } catch {
@@ -100,7 +123,11 @@ export type SubmitParams = { pipeline_id: string; frame_stride?: string; max_fra
  * POST /video/submit through XMLHttpRequest, the one browser API that reports upload progress.
  * A 401 asks for a key and sends the file again.
  */
-export async function submitJob(file: File, params: SubmitParams, onProgress: (fraction: number) => void): Promise<string> {
+export async function submitJob(
+  file: File,
+  params: SubmitParams,
+  onProgress: (fraction: number) => void,
+): Promise<string> {
   for (;;) {
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const xhr = new XMLHttpRequest();
@@ -118,6 +145,10 @@ export async function submitJob(file: File, params: SubmitParams, onProgress: (f
     });
     if (status === 202) return (JSON.parse(text) as { job_id: string }).job_id;
     if (status !== 401) throw await problemOf(status, text);
-    await askForKey(keyStore.get() ? `The key was refused: ${(await problemOf(401, text)).message}` : 'This service needs an API key.');
+    await askForKey(
+      keyStore.get()
+        ? `The key was refused: ${(await problemOf(401, text)).message}`
+        : 'This service needs an API key.',
+    );
   }
 }

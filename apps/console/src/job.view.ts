@@ -35,7 +35,9 @@ export function jobView(root: HTMLElement, jobId: string): View {
         if (closed) return;
         stopDrawing = await showResults(body, jobId, results.results, text);
       } catch (err) {
-        body.replaceChildren(h('p', { class: 'error', role: 'alert' }, `Could not load the results: ${(err as Error).message}`));
+        body.replaceChildren(
+          h('p', { class: 'error', role: 'alert' }, `Could not load the results: ${(err as Error).message}`),
+        );
       }
     }
   }
@@ -55,11 +57,16 @@ function summary(job: Job): HTMLElement {
   return h(
     'dl',
     { class: 'summary', id: 'job-summary', 'data-status': job.status },
-    h('dt', {}, 'Job'), h('dd', {}, h('code', {}, job.job_id)),
-    h('dt', {}, 'Status'), h('dd', {}, h('span', { class: `status ${job.status}` }, job.status)),
-    job.pipeline_id ? h('dt', {}, 'Pipeline') : null, job.pipeline_id ? h('dd', {}, job.pipeline_id) : null,
-    h('dt', {}, 'Created'), h('dd', {}, formatTime(job.created_at)),
-    h('dt', {}, 'Duration'), h('dd', {}, formatDuration(end - Date.parse(job.created_at))),
+    h('dt', {}, 'Job'),
+    h('dd', {}, h('code', {}, job.job_id)),
+    h('dt', {}, 'Status'),
+    h('dd', {}, h('span', { class: `status ${job.status}` }, job.status)),
+    job.pipeline_id ? h('dt', {}, 'Pipeline') : null,
+    job.pipeline_id ? h('dd', {}, job.pipeline_id) : null,
+    h('dt', {}, 'Created'),
+    h('dd', {}, formatTime(job.created_at)),
+    h('dt', {}, 'Duration'),
+    h('dd', {}, formatDuration(end - Date.parse(job.created_at))),
     job.error_message ? h('dt', {}, 'Error') : null,
     job.error_message ? h('dd', { class: 'error' }, job.error_message) : null,
   );
@@ -84,19 +91,28 @@ async function showResults(body: HTMLElement, jobId: string, frames: FrameResult
     'ol',
     { class: 'frames', id: 'frames', 'aria-label': 'Analysed frames' },
     ...listed.map((f) =>
-      h('li', {}, h('button', {
-        type: 'button',
-        'data-frame-index': f.frame_index,
-        onclick: () => {
-          video.pause();
-          video.currentTime = f.result.timestamp_ms / 1000;
-        },
-      }, frameLabel(f))),
+      h(
+        'li',
+        {},
+        h(
+          'button',
+          {
+            type: 'button',
+            'data-frame-index': f.frame_index,
+            onclick: () => {
+              video.pause();
+              video.currentTime = f.result.timestamp_ms / 1000;
+            },
+          },
+          frameLabel(f),
+        ),
+      ),
     ),
   );
-  const note = withFindings.length > MAX_FRAME_BUTTONS || (!withFindings.length && frames.length > MAX_FRAME_BUTTONS)
-    ? h('p', { class: 'hint' }, `The first ${MAX_FRAME_BUTTONS} frames are listed; seek in the player for the rest.`)
-    : null;
+  const note =
+    withFindings.length > MAX_FRAME_BUTTONS || (!withFindings.length && frames.length > MAX_FRAME_BUTTONS)
+      ? h('p', { class: 'hint' }, `The first ${MAX_FRAME_BUTTONS} frames are listed; seek in the player for the rest.`)
+      : null;
   body.replaceChildren(
     stage,
     videoError,
@@ -128,7 +144,8 @@ async function showResults(body: HTMLElement, jobId: string, frames: FrameResult
     if ('requestVideoFrameCallback' in video) video.requestVideoFrameCallback(tick);
     else requestAnimationFrame(tick);
   };
-  for (const ev of ['loadedmetadata', 'loadeddata', 'seeked', 'timeupdate', 'pause']) video.addEventListener(ev, redraw);
+  for (const ev of ['loadedmetadata', 'loadeddata', 'seeked', 'timeupdate', 'pause'])
+    video.addEventListener(ev, redraw);
   video.addEventListener('play', () => {
     playing = true;
     tick();

@@ -13,7 +13,11 @@ export function jobsView(root: HTMLElement): View {
   let closed = false;
 
   const list = h('ul', { class: 'jobs', id: 'jobs', 'aria-live': 'polite' });
-  const more = h('button', { type: 'button', id: 'more', class: 'secondary', hidden: true, onclick: () => void loadMore() }, 'Older jobs');
+  const more = h(
+    'button',
+    { type: 'button', id: 'more', class: 'secondary', hidden: true, onclick: () => void loadMore() },
+    'Older jobs',
+  );
   const listError = h('p', { class: 'error', role: 'alert', hidden: true });
   root.replaceChildren(
     submitForm((job) => {
@@ -24,7 +28,9 @@ export function jobsView(root: HTMLElement): View {
   );
 
   function render() {
-    list.replaceChildren(...(jobs.length ? jobs.map(jobItem) : [h('li', { class: 'empty' }, 'No jobs yet: submit a video above.')]));
+    list.replaceChildren(
+      ...(jobs.length ? jobs.map(jobItem) : [h('li', { class: 'empty' }, 'No jobs yet: submit a video above.')]),
+    );
     more.hidden = cursor === null;
     list.dataset.polling = String(timer !== undefined);
     schedule();
@@ -48,7 +54,9 @@ export function jobsView(root: HTMLElement): View {
       const first = await listJobs(null);
       const seen = new Set(first.jobs.map((j) => j.job_id));
       // Older pages already shown keep their place; their unfinished jobs are asked one by one.
-      const older = await Promise.all(jobs.filter((j) => !seen.has(j.job_id)).map((j) => (active(j) ? jobStatus(j.job_id) : Promise.resolve(j))));
+      const older = await Promise.all(
+        jobs.filter((j) => !seen.has(j.job_id)).map((j) => (active(j) ? jobStatus(j.job_id) : Promise.resolve(j))),
+      );
       if (closed) return;
       jobs = [...first.jobs, ...older];
       if (older.length === 0) cursor = first.next_cursor;
@@ -91,7 +99,11 @@ function jobItem(job: Job): HTMLLIElement {
     h('span', { class: `status ${job.status}` }, job.status),
     h('span', { class: 'pipeline' }, job.pipeline_id ?? ''),
     h('time', { class: 'created', datetime: job.created_at }, formatTime(job.created_at)),
-    h('span', { class: 'duration', title: 'from submit to the last change' }, formatDuration(end - Date.parse(job.created_at))),
+    h(
+      'span',
+      { class: 'duration', title: 'from submit to the last change' },
+      formatDuration(end - Date.parse(job.created_at)),
+    ),
     job.error_message ? h('span', { class: 'error-message' }, job.error_message) : null,
   );
 }
@@ -100,7 +112,14 @@ function submitForm(onSubmitted: (job: Job) => void): HTMLElement {
   const file = h('input', { type: 'file', id: 'file', name: 'file', accept: 'video/mp4,.mp4', required: true });
   const pipeline = h('select', { id: 'pipeline_id', name: 'pipeline_id' });
   const stride = h('input', { type: 'number', id: 'frame_stride', name: 'frame_stride', min: 1, step: 1, value: 1 });
-  const maxFrames = h('input', { type: 'number', id: 'max_frames', name: 'max_frames', min: 1, step: 1, placeholder: 'all' });
+  const maxFrames = h('input', {
+    type: 'number',
+    id: 'max_frames',
+    name: 'max_frames',
+    min: 1,
+    step: 1,
+    placeholder: 'all',
+  });
   const progress = h('progress', { id: 'upload-progress', max: 1, value: 0, hidden: true });
   const message = h('p', { id: 'submit-message', role: 'status' });
   const button = h('button', { type: 'submit', id: 'submit' }, 'Submit');
@@ -126,11 +145,14 @@ function submitForm(onSubmitted: (job: Job) => void): HTMLElement {
     { id: 'submit-form', class: 'submit', 'aria-labelledby': 'submit-title' },
     h('h2', { id: 'submit-title' }, 'Submit a video'),
     drop,
-    h('div', { class: 'fields' },
+    h(
+      'div',
+      { class: 'fields' },
       h('label', {}, 'Pipeline ', pipeline),
       h('label', {}, 'Frame stride ', stride),
       h('label', {}, 'Max frames ', maxFrames),
-      button),
+      button,
+    ),
     progress,
     message,
   );
@@ -146,10 +168,14 @@ function submitForm(onSubmitted: (job: Job) => void): HTMLElement {
     message.className = '';
     message.textContent = 'Uploading…';
     try {
-      const id = await submitJob(chosen, { pipeline_id: pipeline.value, frame_stride: stride.value, max_frames: maxFrames.value }, (f) => {
-        progress.value = f;
-        message.textContent = `Uploading… ${Math.round(f * 100)} %`;
-      });
+      const id = await submitJob(
+        chosen,
+        { pipeline_id: pipeline.value, frame_stride: stride.value, max_frames: maxFrames.value },
+        (f) => {
+          progress.value = f;
+          message.textContent = `Uploading… ${Math.round(f * 100)} %`;
+        },
+      );
       message.textContent = `Submitted: job ${id}`;
       form.reset();
       onSubmitted(await jobStatus(id));

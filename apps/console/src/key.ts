@@ -42,7 +42,9 @@ export function askForKey(message: string): Promise<void> {
 export function wireKeyButton(): void {
   const dialog = document.getElementById('key-dialog') as HTMLDialogElement;
   document.getElementById('key-button')!.addEventListener('click', () => {
-    void askForKey(keyStore.get() ? 'Replace the key this tab uses.' : 'Enter the key this tab should use.').then(() => location.reload());
+    void askForKey(keyStore.get() ? 'Replace the key this tab uses.' : 'Enter the key this tab should use.').then(() =>
+      location.reload(),
+    );
   });
   document.getElementById('key-forget')!.addEventListener('click', () => {
     keyStore.clear();

@@ -5,7 +5,6 @@ import { jobView } from './job.view';
 
 import type { View } from './view';
 
-
 let current: View | undefined;
 
 function route() {

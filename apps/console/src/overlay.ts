@@ -4,7 +4,12 @@ import type { FrameResult } from './api';
 export const DETECTION_COLOUR = '#00e5ff';
 export const TEXT_COLOUR = '#ffd400';
 
-export interface Rect { x: number; y: number; width: number; height: number }
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
 
 /** Where the picture sits inside an element of this size (object-fit: contain letterboxes it). */
 export function contentRect(elWidth: number, elHeight: number, videoWidth: number, videoHeight: number): Rect {

@@ -29,7 +29,10 @@ export async function startMetricsServer(port: number, registry: Registry): Prom
  */
 export class MetricsPortError extends Error {
   constructor(port: number, cause: NodeJS.ErrnoException) {
-    const why = cause.code === 'EADDRINUSE' ? 'is already in use (another worker on this machine?)' : `cannot be opened (${cause.code ?? cause.message})`;
+    const why =
+      cause.code === 'EADDRINUSE'
+        ? 'is already in use (another worker on this machine?)'
+        : `cannot be opened (${cause.code ?? cause.message})`;
     super(`metrics port ${port} ${why}: set METRICS_PORT to a free port, one per worker`, { cause });
     this.name = this.constructor.name;
   }

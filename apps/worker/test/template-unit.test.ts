@@ -47,7 +47,12 @@ describe('deploy/video-jobs-worker@.service', () => {
 
   it('differs from the plain unit only in what makes instances distinct', () => {
     const settings = (u: typeof plainUnit) =>
-      Object.fromEntries(Object.entries(u.sections).map(([name, kv]) => [name, kv.filter(([k]) => k !== 'ExecStart' && k !== 'Description')]));
+      Object.fromEntries(
+        Object.entries(u.sections).map(([name, kv]) => [
+          name,
+          kv.filter(([k]) => k !== 'ExecStart' && k !== 'Description'),
+        ]),
+      );
     expect(settings(templateUnit)).toEqual(settings(plainUnit));
   });
 });
@@ -147,7 +152,11 @@ describe('three workers started as the template unit starts them', () => {
   });
 
   it('a second worker on a port in use stops at once with one line naming METRICS_PORT', async () => {
-    const envFile = operatorEnvFile({ ...stack.env, MODEL_PATH: path.join(root, 'models', 'yolox_nano.onnx'), DATA_DIR: path.join(tmp.dir, 'data') });
+    const envFile = operatorEnvFile({
+      ...stack.env,
+      MODEL_PATH: path.join(root, 'models', 'yolox_nano.onnx'),
+      DATA_DIR: path.join(tmp.dir, 'data'),
+    });
     const again = startInstance('1', envFile);
     const code = await new Promise<number | null>((resolve) => again.proc.once('exit', (c) => resolve(c)));
     expect(code).toBe(1);

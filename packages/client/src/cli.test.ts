@@ -60,7 +60,9 @@ describe('video-jobs CLI', () => {
       expect(JSON.parse(r.out)).toEqual({ job_id: JOB_ID });
       expect(r.err).toContain(`submitted job ${JOB_ID}`);
       expect(f.seen).toHaveLength(1);
-      expect(f.seen[0].url.href).toBe('http://localhost:8080/video/submit?pipeline_id=yolo&frame_stride=5&max_frames=10');
+      expect(f.seen[0].url.href).toBe(
+        'http://localhost:8080/video/submit?pipeline_id=yolo&frame_stride=5&max_frames=10',
+      );
     });
 
     it('reads the URL from --url or VIDEO_JOBS_URL and the key from VIDEO_JOBS_API_KEY', async () => {
@@ -109,7 +111,9 @@ describe('video-jobs CLI', () => {
     });
 
     it('exits 2 with the problem detail when the API refuses the upload', async () => {
-      const f = service([], { '/video/submit': () => problem(400, 'not an MP4: no ftyp box at byte 4', 'Bad Request') });
+      const f = service([], {
+        '/video/submit': () => problem(400, 'not an MP4: no ftyp box at byte 4', 'Bad Request'),
+      });
       const r = await cli(['submit', clip], f);
       expect(r.code).toBe(EXIT.USAGE);
       expect(r.out).toBe('');
@@ -137,14 +141,18 @@ describe('video-jobs CLI', () => {
     });
 
     it('exits 2 for an unknown job (404)', async () => {
-      const f = service([], { '/video/results': () => problem(404, 'job is running, results exist once it completes') });
+      const f = service([], {
+        '/video/results': () => problem(404, 'job is running, results exist once it completes'),
+      });
       const r = await cli(['results', JOB_ID], f);
       expect(r.code).toBe(EXIT.USAGE);
       expect(r.err).toContain('job is running');
     });
 
     it('exits 3 on a server error or an unreachable service', async () => {
-      expect((await cli(['status', JOB_ID], service([], { '/video/status': () => problem(500, 'boom') }))).code).toBe(EXIT.SERVER);
+      expect((await cli(['status', JOB_ID], service([], { '/video/status': () => problem(500, 'boom') }))).code).toBe(
+        EXIT.SERVER,
+      );
       const down = fakeFetch(() => {
         throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
       });

@@ -42,7 +42,8 @@ export interface CliIo {
 class UsageError extends Error {}
 
 const positiveInt = (name: string) => (value: string) => {
-  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new InvalidArgumentError(`${name} must be a whole number >= 1.`);
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1)
+    throw new InvalidArgumentError(`${name} must be a whole number >= 1.`);
   return Number(value);
 };
 
@@ -92,7 +93,13 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const client = (): VideoJobsClient => {
     const url = program.opts<{ url: string }>().url;
     try {
-      return new VideoJobsClient({ baseUrl: url, apiKey: env.VIDEO_JOBS_API_KEY, fetch: io.fetch, sleep: io.sleep, now: io.now });
+      return new VideoJobsClient({
+        baseUrl: url,
+        apiKey: env.VIDEO_JOBS_API_KEY,
+        fetch: io.fetch,
+        sleep: io.sleep,
+        now: io.now,
+      });
     } catch {
       throw new UsageError(`--url ${JSON.stringify(url)} is not a URL`);
     }
@@ -138,22 +145,32 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .option('-w, --wait', 'wait for the job to finish, then print its results')
     .option('-t, --timeout <seconds>', 'with --wait: give up after this long (exit 4)', positiveSeconds)
     .option('-o, --out <file>', 'with --wait: write the results to this file instead of stdout')
-    .action(async (file: string, opts: { pipeline?: string; stride?: number; maxFrames?: number; wait?: boolean } & WaitFlags) => {
-      if (!opts.wait && (opts.out || opts.timeout !== undefined)) throw new UsageError('--out and --timeout need --wait');
-      const c = client();
-      let input: VideoInput = file;
-      if (file === '-') input = io.stdin ?? process.stdin;
-      else await checkReadable(file);
-      say(`uploading ${file === '-' ? 'stdin' : file}`);
-      const { job_id } = await c.submit(input, { pipelineId: opts.pipeline, frameStride: opts.stride, maxFrames: opts.maxFrames });
-      if (!opts.wait) {
-        printJson({ job_id });
-        say(`submitted job ${job_id}`);
-        return;
-      }
-      say(`submitted job ${job_id}; waiting`);
-      code = await waitAndReport(c, job_id, opts);
-    });
+    .action(
+      async (
+        file: string,
+        opts: { pipeline?: string; stride?: number; maxFrames?: number; wait?: boolean } & WaitFlags,
+      ) => {
+        if (!opts.wait && (opts.out || opts.timeout !== undefined))
+          throw new UsageError('--out and --timeout need --wait');
+        const c = client();
+        let input: VideoInput = file;
+        if (file === '-') input = io.stdin ?? process.stdin;
+        else await checkReadable(file);
+        say(`uploading ${file === '-' ? 'stdin' : file}`);
+        const { job_id } = await c.submit(input, {
+          pipelineId: opts.pipeline,
+          frameStride: opts.stride,
+          maxFrames: opts.maxFrames,
+        });
+        if (!opts.wait) {
+          printJson({ job_id });
+          say(`submitted job ${job_id}`);
+          return;
+        }
+        say(`submitted job ${job_id}; waiting`);
+        code = await waitAndReport(c, job_id, opts);
+      },
+    );
 
   program
     .command('status')
@@ -166,12 +183,19 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   program
     .command('list')
     .description('print your jobs, newest first (one page; --cursor for the next)')
-    .option('--status <status>', 'only jobs in this status (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--status <status>', 'only jobs in this status (repeatable)', (v: string, prev: string[] = []) => [
+      ...prev,
+      v,
+    ])
     .option('-l, --limit <n>', 'jobs per page, 1-100 (server default 20)', positiveInt('--limit'))
     .option('--cursor <cursor>', 'the next_cursor of the previous page')
     .action(async (opts: { status?: string[]; limit?: number; cursor?: string }) => {
       printJson(
-        await client().listJobs({ status: opts.status as JobState[] | undefined, limit: opts.limit, cursor: opts.cursor }),
+        await client().listJobs({
+          status: opts.status as JobState[] | undefined,
+          limit: opts.limit,
+          cursor: opts.cursor,
+        }),
       );
     });
 
@@ -267,7 +291,12 @@ function readVersion(): string {
 
 /** The `video-jobs` command (bin/video-jobs.js). */
 export function main(): void {
-  run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin }).then(
+  run(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    stdin: process.stdin,
+  }).then(
     (code) => {
       process.exitCode = code;
     },

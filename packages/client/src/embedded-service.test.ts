@@ -8,7 +8,6 @@ import { makeTempDir, makeTestVideo } from '../../pipeline/src/test-support';
 import { EXIT, run } from './cli';
 import { VideoJobsClient } from './video-jobs-client';
 
-
 /** The client and CLI against the real app over the embedded parts (PGlite, local files, memory queue). */
 let h: ApiHarness;
 let server: Server;

@@ -38,12 +38,18 @@ describe(VideoJobsClient.name, () => {
       });
       const client = new VideoJobsClient({ baseUrl: BASE, apiKey: 'k-123', fetch: f });
 
-      await expect(client.submit(file, { pipelineId: 'yolo', frameStride: 5, maxFrames: 10 })).resolves.toEqual({ job_id: JOB_ID });
+      await expect(client.submit(file, { pipelineId: 'yolo', frameStride: 5, maxFrames: 10 })).resolves.toEqual({
+        job_id: JOB_ID,
+      });
 
       const [call] = f.seen;
       expect(call.method).toBe('POST');
       expect(call.url.pathname).toBe('/video/submit');
-      expect(Object.fromEntries(call.url.searchParams)).toEqual({ pipeline_id: 'yolo', frame_stride: '5', max_frames: '10' });
+      expect(Object.fromEntries(call.url.searchParams)).toEqual({
+        pipeline_id: 'yolo',
+        frame_stride: '5',
+        max_frames: '10',
+      });
       expect(call.headers.get('authorization')).toBe('Bearer k-123');
       expect(received).toEqual({ name: 'clip.mp4', bytes: fs.readFileSync(file).toString('latin1') });
     });
@@ -67,7 +73,10 @@ describe(VideoJobsClient.name, () => {
 
   describe('errors', () => {
     it('carries the problem details of a 4xx', async () => {
-      const client = new VideoJobsClient({ baseUrl: BASE, fetch: scripted(problem(404, 'job not found', 'Not Found')) });
+      const client = new VideoJobsClient({
+        baseUrl: BASE,
+        fetch: scripted(problem(404, 'job not found', 'Not Found')),
+      });
       const err = await client.status('nope').catch((e: unknown) => e);
       expect(err).toBeInstanceOf(VideoJobsApiError);
       expect(err).toMatchObject({
@@ -109,7 +118,11 @@ describe(VideoJobsClient.name, () => {
   describe('waitFor', () => {
     it('polls with exponential backoff until the job completes', async () => {
       const clock = fakeClock();
-      const f = scripted(...['pending', 'running', 'running', 'running', 'running', 'running', 'completed'].map((s) => jobStatus(s as JobStatus['status'])));
+      const f = scripted(
+        ...['pending', 'running', 'running', 'running', 'running', 'running', 'completed'].map((s) =>
+          jobStatus(s as JobStatus['status']),
+        ),
+      );
       const seen: string[] = [];
       const client = new VideoJobsClient({ baseUrl: BASE, fetch: f, ...clock });
       const final = await client.waitFor(JOB_ID, { onStatus: (s) => seen.push(s.status) });
@@ -119,14 +132,24 @@ describe(VideoJobsClient.name, () => {
     });
 
     it('returns a failed job as a value, with its error message', async () => {
-      const client = new VideoJobsClient({ baseUrl: BASE, fetch: scripted(jobStatus('failed', { error_message: 'no video stream' })), ...fakeClock() });
-      await expect(client.waitFor(JOB_ID)).resolves.toMatchObject({ status: 'failed', error_message: 'no video stream' });
+      const client = new VideoJobsClient({
+        baseUrl: BASE,
+        fetch: scripted(jobStatus('failed', { error_message: 'no video stream' })),
+        ...fakeClock(),
+      });
+      await expect(client.waitFor(JOB_ID)).resolves.toMatchObject({
+        status: 'failed',
+        error_message: 'no video stream',
+      });
     });
 
     it('honours the given intervals', async () => {
       const clock = fakeClock();
       const f = scripted(jobStatus('pending'), jobStatus('pending'), jobStatus('pending'), jobStatus('completed'));
-      await new VideoJobsClient({ baseUrl: BASE, fetch: f, ...clock }).waitFor(JOB_ID, { initialIntervalMs: 50, maxIntervalMs: 120 });
+      await new VideoJobsClient({ baseUrl: BASE, fetch: f, ...clock }).waitFor(JOB_ID, {
+        initialIntervalMs: 50,
+        maxIntervalMs: 120,
+      });
       expect(clock.delays).toEqual([50, 100, 120]);
     });
 
@@ -144,7 +167,12 @@ describe(VideoJobsClient.name, () => {
     it('retries transient failures (503, network) and goes on', async () => {
       const clock = fakeClock();
       const retried: string[] = [];
-      const f = scripted(jobStatus('running'), problem(503, 'restarting'), new TypeError('fetch failed'), jobStatus('completed'));
+      const f = scripted(
+        jobStatus('running'),
+        problem(503, 'restarting'),
+        new TypeError('fetch failed'),
+        jobStatus('completed'),
+      );
       const client = new VideoJobsClient({ baseUrl: BASE, fetch: f, ...clock });
       const final = await client.waitFor(JOB_ID, { onRetry: (e) => retried.push(e.name) });
       expect(final.status).toBe('completed');

@@ -174,7 +174,9 @@ export class VideoJobsClient {
   async resultsPage(jobId: string, options: ResultsPageOptions = {}): Promise<ResultsPage> {
     const query = new URLSearchParams({ from_frame: String(options.fromFrame ?? 0) });
     if (options.limit !== undefined) query.set('limit', String(options.limit));
-    const res = await this.request(`/video/results/${encodeURIComponent(jobId)}?${query.toString()}`, { signal: options.signal });
+    const res = await this.request(`/video/results/${encodeURIComponent(jobId)}?${query.toString()}`, {
+      signal: options.signal,
+    });
     const next = /<[^>]*[?&]from_frame=(\d+)[^>]*>\s*;\s*rel="next"/.exec(res.headers.get('link') ?? '');
     return { results: await this.json<JobResults>(res), nextFromFrame: next ? Number(next[1]) : null };
   }

@@ -36,7 +36,13 @@ beforeAll(async () => {
   // The embedded default, as `pnpm start` runs it, with API keys on.
   api = spawn(process.execPath, [path.join(root, 'apps', 'api')], {
     cwd: root,
-    env: { PATH: process.env.PATH, PORT: String(port), DATA_DIR: path.join(tmp.dir, 'data'), API_KEYS: 'team-key,other-key', LOG_LEVEL: 'warn' },
+    env: {
+      PATH: process.env.PATH,
+      PORT: String(port),
+      DATA_DIR: path.join(tmp.dir, 'data'),
+      API_KEYS: 'team-key,other-key',
+      LOG_LEVEL: 'warn',
+    },
     stdio: 'ignore',
   });
   apiExited = new Promise((resolve) => api.on('exit', resolve));
@@ -86,7 +92,7 @@ describe('video-jobs CLI against the embedded service', () => {
     expect(r.stderr).toMatch(/400 .*not an MP4/);
   });
 
-  it('exits 2 for a wrong API key and for another key\'s job', async () => {
+  it("exits 2 for a wrong API key and for another key's job", async () => {
     expect((await runCli(['status', jobId], { VIDEO_JOBS_API_KEY: 'wrong' })).code).toBe(2);
     const other = await runCli(['status', jobId], { VIDEO_JOBS_API_KEY: 'other-key' });
     expect(other.code).toBe(2);

@@ -48,7 +48,11 @@ describe('createLogger', () => {
     log.info('completed');
     await flush();
     expect(out.lines()).toEqual([
-      expect.objectContaining({ message: 'running', job_id: '6f1c1a52-3b7e-4b8e-9f55-0a6f0d3e2c11', service: 'worker' }),
+      expect.objectContaining({
+        message: 'running',
+        job_id: '6f1c1a52-3b7e-4b8e-9f55-0a6f0d3e2c11',
+        service: 'worker',
+      }),
       expect.objectContaining({ message: 'completed', job_id: '6f1c1a52-3b7e-4b8e-9f55-0a6f0d3e2c11' }),
     ]);
   });

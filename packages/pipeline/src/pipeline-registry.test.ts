@@ -15,18 +15,28 @@ describe(PipelineRegistry.name, () => {
 
   it('refuses an unknown id with a ValidationError naming the valid ones', () => {
     expect(() => registry.get('segment')).toThrow(ValidationError);
-    expect(() => registry.get('segment')).toThrow('unknown pipeline_id "segment"; valid pipelines: yolo_ocr, yolo, ocr, yolo_track');
+    expect(() => registry.get('segment')).toThrow(
+      'unknown pipeline_id "segment"; valid pipelines: yolo_ocr, yolo, ocr, yolo_track',
+    );
   });
 
   it('refuses at start an id registered twice', () => {
-    expect(() => new PipelineRegistry([{ id: 'yolo', description: 'a', stages: ['detect'] }, { id: 'yolo', description: 'b', stages: ['ocr'] }])).toThrow(
-      /registered more than once/,
-    );
+    expect(
+      () =>
+        new PipelineRegistry([
+          { id: 'yolo', description: 'a', stages: ['detect'] },
+          { id: 'yolo', description: 'b', stages: ['ocr'] },
+        ]),
+    ).toThrow(/registered more than once/);
   });
 
   it('refuses at start a pipeline with no or unknown stages', () => {
     expect(() => new PipelineRegistry([{ id: 'empty', description: '', stages: [] }])).toThrow(/invalid stages/);
-    expect(() => new PipelineRegistry([{ id: 'x', description: '', stages: ['segment' as never] }])).toThrow(/invalid stages/);
-    expect(() => new PipelineRegistry([{ id: 'tracks_of_nothing', description: '', stages: ['ocr', 'track'] }])).toThrow(/invalid stages/);
+    expect(() => new PipelineRegistry([{ id: 'x', description: '', stages: ['segment' as never] }])).toThrow(
+      /invalid stages/,
+    );
+    expect(
+      () => new PipelineRegistry([{ id: 'tracks_of_nothing', description: '', stages: ['ocr', 'track'] }]),
+    ).toThrow(/invalid stages/);
   });
 });

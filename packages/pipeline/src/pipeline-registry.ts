@@ -17,10 +17,18 @@ export interface PipelineDefinition {
 export const DEFAULT_PIPELINE_ID = 'yolo_ocr';
 
 export const PIPELINES: readonly PipelineDefinition[] = Object.freeze([
-  { id: 'yolo_ocr', description: 'objects (YOLO) with track ids, and text (OCR), on each selected frame', stages: ['detect', 'track', 'ocr'] },
+  {
+    id: 'yolo_ocr',
+    description: 'objects (YOLO) with track ids, and text (OCR), on each selected frame',
+    stages: ['detect', 'track', 'ocr'],
+  },
   { id: 'yolo', description: 'objects (YOLO) on each selected frame', stages: ['detect'] },
   { id: 'ocr', description: 'text (OCR) on each selected frame', stages: ['ocr'] },
-  { id: 'yolo_track', description: 'objects (YOLO) on each selected frame, each with a track_id stable across frames', stages: ['detect', 'track'] },
+  {
+    id: 'yolo_track',
+    description: 'objects (YOLO) on each selected frame, each with a track_id stable across frames',
+    stages: ['detect', 'track'],
+  },
 ]);
 
 /**
@@ -35,7 +43,8 @@ export class PipelineRegistry {
     for (const def of definitions) {
       if (!/^[a-z][a-z0-9_]*$/.test(def.id)) throw new Error(`pipeline registry: invalid id "${def.id}"`);
       if (byId.has(def.id)) throw new Error(`pipeline registry: id "${def.id}" is registered more than once`);
-      const badStages = def.stages.some((s) => !STAGES.includes(s)) || (def.stages.includes('track') && !def.stages.includes('detect'));
+      const badStages =
+        def.stages.some((s) => !STAGES.includes(s)) || (def.stages.includes('track') && !def.stages.includes('detect'));
       if (def.stages.length === 0 || badStages || new Set(def.stages).size !== def.stages.length) {
         throw new Error(`pipeline registry: "${def.id}" has invalid stages [${def.stages.join(', ')}]`);
       }

@@ -27,14 +27,32 @@ export interface PipelineServiceOptions {
 
 /** Everything the pipeline needs, wired: `const pipeline = await createPipelineService({ ocrEngine: config.OCR_ENGINE, ... })`. */
 export async function createPipelineService(options: PipelineServiceOptions): Promise<VideoFilePipelineService> {
-  const frames = new FrameSource({ ffmpegPath: options.ffmpegPath, ffprobePath: options.ffprobePath, limits: options.limits });
-  const detector = await YoloDetector.create({ modelPath: options.modelPath, minConfidence: options.minConfidence, threads: options.threads });
+  const frames = new FrameSource({
+    ffmpegPath: options.ffmpegPath,
+    ffprobePath: options.ffprobePath,
+    limits: options.limits,
+  });
+  const detector = await YoloDetector.create({
+    modelPath: options.modelPath,
+    minConfidence: options.minConfidence,
+    threads: options.threads,
+  });
   let ocr: Ocr;
   try {
-    ocr = await createOcr({ engine: options.ocrEngine, minConfidence: options.ocrMinConfidence, threads: options.threads });
+    ocr = await createOcr({
+      engine: options.ocrEngine,
+      minConfidence: options.ocrMinConfidence,
+      threads: options.threads,
+    });
   } catch (err) {
     await detector.close();
     throw err;
   }
-  return new VideoFilePipelineService({ frames, detector, ocr, registry: new PipelineRegistry(), tracking: { maxMissedFrames: options.trackMaxMissedFrames } });
+  return new VideoFilePipelineService({
+    frames,
+    detector,
+    ocr,
+    registry: new PipelineRegistry(),
+    tracking: { maxMissedFrames: options.trackMaxMissedFrames },
+  });
 }

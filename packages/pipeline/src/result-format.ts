@@ -29,17 +29,39 @@ export interface Scale {
 /** Detections as results carry them: fixed key order, rounded, best first with a total tie-break. */
 export function formatDetections(detections: Detection[], s: Scale): Detection[] {
   return detections
-    .map((d) => ({ label: d.label, class_id: d.class_id, confidence: round(d.confidence, 4), box: toSourceBox(d.box, s.sx, s.sy, s.width, s.height) }))
-    .sort((a, b) => b.confidence - a.confidence || a.class_id - b.class_id || a.box[0] - b.box[0] || a.box[1] - b.box[1] || a.box[2] - b.box[2] || a.box[3] - b.box[3]);
+    .map((d) => ({
+      label: d.label,
+      class_id: d.class_id,
+      confidence: round(d.confidence, 4),
+      box: toSourceBox(d.box, s.sx, s.sy, s.width, s.height),
+    }))
+    .sort(
+      (a, b) =>
+        b.confidence - a.confidence ||
+        a.class_id - b.class_id ||
+        a.box[0] - b.box[0] ||
+        a.box[1] - b.box[1] ||
+        a.box[2] - b.box[2] ||
+        a.box[3] - b.box[3],
+    );
 }
 
 /** Text lines in the engine's reading order, with fixed key order and rounding. */
 export function formatText(lines: TextLine[], s: Scale): TextLine[] {
-  return lines.map((l) => ({ text: l.text, confidence: round(l.confidence, 4), box: toSourceBox(l.box, s.sx, s.sy, s.width, s.height) }));
+  return lines.map((l) => ({
+    text: l.text,
+    confidence: round(l.confidence, 4),
+    box: toSourceBox(l.box, s.sx, s.sy, s.width, s.height),
+  }));
 }
 
 /** The `result` object of one frame for a pipeline's stages (DESIGN §6): keys always in this order. */
-export function buildResult(stages: readonly PipelineStage[], timestampMs: number, detections?: Detection[], text?: TextLine[]): Record<string, unknown> {
+export function buildResult(
+  stages: readonly PipelineStage[],
+  timestampMs: number,
+  detections?: Detection[],
+  text?: TextLine[],
+): Record<string, unknown> {
   const result: Record<string, unknown> = { timestamp_ms: timestampMs };
   if (stages.includes('detect')) result.detections = detections ?? [];
   if (stages.includes('ocr')) result.text = text ?? [];

@@ -32,23 +32,50 @@ const video: Record<string, string> = {};
 
 const run = async (file: string, params: Partial<PipelineRunParams> = {}, svc = service, signal?: AbortSignal) => {
   const out: FrameResult[] = [];
-  for await (const r of svc.runOnFile(file, { pipelineId: 'yolo', frameStride: 1, maxFrames: null, ...params }, signal)) out.push(r);
+  for await (const r of svc.runOnFile(file, { pipelineId: 'yolo', frameStride: 1, maxFrames: null, ...params }, signal))
+    out.push(r);
   return out;
 };
 
 const contains = (outer: Box, inner: Box, slack: number) =>
-  outer[0] <= inner[0] + slack && outer[1] <= inner[1] + slack && outer[2] >= inner[2] - slack && outer[3] >= inner[3] - slack;
+  outer[0] <= inner[0] + slack &&
+  outer[1] <= inner[1] + slack &&
+  outer[2] >= inner[2] - slack &&
+  outer[3] >= inner[3] - slack;
 
 beforeAll(async () => {
   tmp = await makeTempDir();
   const p = (name: string) => path.join(tmp.dir, name);
   video.thirty = await makeTestVideo({ path: p('thirty.mp4'), frames: 30 });
   video.sign = await makeTestVideo({ path: p('sign.mp4'), frames: 3, width: 640, height: 360, text: 'EXIT 42 WEST' });
-  video.still = await makeTestVideo({ path: p('still.mp4'), frames: 5, width: 640, height: 360, text: 'GATE 7', moving: false });
+  video.still = await makeTestVideo({
+    path: p('still.mp4'),
+    frames: 5,
+    width: 640,
+    height: 360,
+    text: 'GATE 7',
+    moving: false,
+  });
   video.long = await makeTestVideo({ path: p('long.mp4'), frames: 300, width: 640, height: 360 });
   // A real scene: people.jpg (768x512) held for 3 frames.
   video.people = p('people.mp4');
-  await runFfmpeg(['-loop', '1', '-i', samplePath('people.jpg'), '-frames:v', '3', '-r', '30', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', video.people]);
+  await runFfmpeg([
+    '-loop',
+    '1',
+    '-i',
+    samplePath('people.jpg'),
+    '-frames:v',
+    '3',
+    '-r',
+    '30',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    video.people,
+  ]);
   frames = new FrameSource();
   detector = await YoloDetector.create({ modelPath: testModelPath(), threads: 1 });
   ocr = await TesseractOcr.create({ workers: 1 });
@@ -101,11 +128,17 @@ describe(VideoFilePipelineService.name, () => {
       expect(detecting.length).toBeGreaterThanOrEqual(2);
       // A tracking pipeline adds track_id to each detection; the detections themselves must match.
       const detectionsOf = (results: FrameResult[]) =>
-        JSON.stringify(results.map((r) => [r.frame_index, (r.result.detections as Array<Record<string, unknown>>).map(({ track_id: _, ...d }) => d)]));
+        JSON.stringify(
+          results.map((r) => [
+            r.frame_index,
+            (r.result.detections as Array<Record<string, unknown>>).map(({ track_id: _, ...d }) => d),
+          ]),
+        );
       for (const file of [video.people, samplePath('chickens.mp4')]) {
         const params = { frameStride: 40, maxFrames: 3 };
         const byPipeline = new Map<string, string>();
-        for (const pipelineId of detecting) byPipeline.set(pipelineId, detectionsOf(await run(file, { ...params, pipelineId })));
+        for (const pipelineId of detecting)
+          byPipeline.set(pipelineId, detectionsOf(await run(file, { ...params, pipelineId })));
         const [first, ...rest] = [...byPipeline.values()];
         expect(JSON.parse(first).flatMap(([, d]: [number, unknown[]]) => d).length).toBeGreaterThan(0);
         for (const other of rest) expect(other).toBe(first);
@@ -129,10 +162,15 @@ describe(VideoFilePipelineService.name, () => {
     it('yolo_track: the detections of yolo, each with a track_id after box, the same id on each frame of a still scene', async () => {
       const plain = await run(video.people, { pipelineId: 'yolo' });
       const tracked = await run(video.people, { pipelineId: 'yolo_track' });
-      const strip = (r: FrameResult) => (r.result.detections as Array<Detection & { track_id?: number }>).map(({ track_id: _, ...d }) => d);
+      const strip = (r: FrameResult) =>
+        (r.result.detections as Array<Detection & { track_id?: number }>).map(({ track_id: _, ...d }) => d);
       expect(tracked.map(strip)).toEqual(plain.map(strip));
-      const ids = tracked.map((r) => (r.result.detections as Array<Detection & { track_id: number }>).map((d) => d.track_id));
-      for (const r of tracked) for (const d of r.result.detections as Detection[]) expect(Object.keys(d)).toEqual(['label', 'class_id', 'confidence', 'box', 'track_id']);
+      const ids = tracked.map((r) =>
+        (r.result.detections as Array<Detection & { track_id: number }>).map((d) => d.track_id),
+      );
+      for (const r of tracked)
+        for (const d of r.result.detections as Detection[])
+          expect(Object.keys(d)).toEqual(['label', 'class_id', 'confidence', 'box', 'track_id']);
       expect(new Set(ids[0]).size).toBe(ids[0].length);
       expect(ids[1]).toEqual(ids[0]);
       expect(ids[2]).toEqual(ids[0]);
@@ -163,8 +201,12 @@ describe(VideoFilePipelineService.name, () => {
 
   describe('parameters', () => {
     it('refuses an unknown pipeline with a ValidationError naming the valid ids, before any work', () => {
-      expect(() => service.runOnFile(video.thirty, { pipelineId: 'segment', frameStride: 1, maxFrames: null })).toThrow(ValidationError);
-      expect(() => service.runOnFile(video.thirty, { pipelineId: 'segment', frameStride: 1, maxFrames: null })).toThrow(/yolo_ocr, yolo, ocr/);
+      expect(() => service.runOnFile(video.thirty, { pipelineId: 'segment', frameStride: 1, maxFrames: null })).toThrow(
+        ValidationError,
+      );
+      expect(() => service.runOnFile(video.thirty, { pipelineId: 'segment', frameStride: 1, maxFrames: null })).toThrow(
+        /yolo_ocr, yolo, ocr/,
+      );
     });
 
     it.each([
@@ -172,7 +214,9 @@ describe(VideoFilePipelineService.name, () => {
       [{ frameStride: 1.5 }, /frame_stride/],
       [{ maxFrames: 0 }, /max_frames/],
     ])('refuses %j with a ValidationError', (params, message) => {
-      expect(() => service.runOnFile(video.thirty, { pipelineId: 'yolo', frameStride: 1, maxFrames: null, ...params })).toThrow(message);
+      expect(() =>
+        service.runOnFile(video.thirty, { pipelineId: 'yolo', frameStride: 1, maxFrames: null, ...params }),
+      ).toThrow(message);
     });
   });
 
@@ -181,7 +225,8 @@ describe(VideoFilePipelineService.name, () => {
       const file = await makeEmptyFile(path.join(tmp.dir, 'empty.mp4'));
       const seen: FrameResult[] = [];
       const failure = (async () => {
-        for await (const r of service.runOnFile(file, { pipelineId: 'yolo', frameStride: 1, maxFrames: null })) seen.push(r);
+        for await (const r of service.runOnFile(file, { pipelineId: 'yolo', frameStride: 1, maxFrames: null }))
+          seen.push(r);
       })();
       await expect(failure).rejects.toBeInstanceOf(UnsupportedMediaError);
       await expect(failure).rejects.toThrow('file is empty');
@@ -210,7 +255,11 @@ describe(VideoFilePipelineService.name, () => {
       const controller = new AbortController();
       const pids = new Set<number>();
       const iteration = (async () => {
-        for await (const _ of service.runOnFile(video.long, { pipelineId: 'yolo', frameStride: 1, maxFrames: null }, controller.signal)) {
+        for await (const _ of service.runOnFile(
+          video.long,
+          { pipelineId: 'yolo', frameStride: 1, maxFrames: null },
+          controller.signal,
+        )) {
           for (const pid of frames.running) pids.add(pid);
           controller.abort();
         }
@@ -235,6 +284,8 @@ describe(createPipelineService.name, () => {
   });
 
   it('refuses an unknown OCR engine', async () => {
-    await expect(createPipelineService({ modelPath: testModelPath(), ocrEngine: 'easyocr' as never })).rejects.toThrow(/valid engines: paddle, tesseract/);
+    await expect(createPipelineService({ modelPath: testModelPath(), ocrEngine: 'easyocr' as never })).rejects.toThrow(
+      /valid engines: paddle, tesseract/,
+    );
   });
 });

@@ -57,8 +57,10 @@ export class VideoFilePipelineService {
 
   constructor(private readonly deps: VideoFilePipelineServiceDeps) {
     this.registry = deps.registry ?? new PipelineRegistry();
-    if (this.registry.uses('detect') && !deps.detector) throw new Error('pipeline service: a registered pipeline detects objects but no detector was given');
-    if (this.registry.uses('ocr') && !deps.ocr) throw new Error('pipeline service: a registered pipeline reads text but no OCR engine was given');
+    if (this.registry.uses('detect') && !deps.detector)
+      throw new Error('pipeline service: a registered pipeline detects objects but no detector was given');
+    if (this.registry.uses('ocr') && !deps.ocr)
+      throw new Error('pipeline service: a registered pipeline reads text but no OCR engine was given');
     this.inFlight = Math.max(1, deps.inFlight ?? Math.max(2, Math.min(4, os.availableParallelism())));
   }
 
@@ -85,7 +87,12 @@ export class VideoFilePipelineService {
     return def.stages.includes('track') ? addTrackIds(results, this.deps.tracking) : results;
   }
 
-  private async *run(path: string, def: PipelineDefinition, params: PipelineRunParams, signal?: AbortSignal): AsyncGenerator<FrameResult> {
+  private async *run(
+    path: string,
+    def: PipelineDefinition,
+    params: PipelineRunParams,
+    signal?: AbortSignal,
+  ): AsyncGenerator<FrameResult> {
     const info = await this.deps.frames.probe(path, signal);
     const detects = def.stages.includes('detect');
     const readsText = def.stages.includes('ocr');
@@ -119,8 +126,18 @@ export class VideoFilePipelineService {
     }
   }
 
-  private async process(frame: Frame, def: PipelineDefinition, info: VideoInfo, ocr?: OcrWithReuse): Promise<FrameResult> {
-    const toSource = (image: RgbImage): Scale => ({ sx: info.width / image.width, sy: info.height / image.height, width: info.width, height: info.height });
+  private async process(
+    frame: Frame,
+    def: PipelineDefinition,
+    info: VideoInfo,
+    ocr?: OcrWithReuse,
+  ): Promise<FrameResult> {
+    const toSource = (image: RgbImage): Scale => ({
+      sx: info.width / image.width,
+      sy: info.height / image.height,
+      width: info.width,
+      height: info.height,
+    });
     const detectorImage = frame.fitted ?? frame;
     const [detections, text] = await Promise.all([
       def.stages.includes('detect') ? this.deps.detector!.detect(detectorImage) : undefined,

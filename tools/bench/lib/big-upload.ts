@@ -42,7 +42,9 @@ export function streamUpload(
     req.on('response', (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, seconds: Number(process.hrtime.bigint() - started) / 1e9 }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body, seconds: Number(process.hrtime.bigint() - started) / 1e9 }),
+      );
     });
     let zeros = pad - 8;
     const write = (): void => {
@@ -63,4 +65,3 @@ export function streamUpload(
     write();
   });
 }
-

@@ -11,9 +11,16 @@ export interface ChildApp {
 }
 
 /** Runs a TypeScript baseline app (under tsx) and resolves once it prints the port it listens on. */
-export function startChildApp(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<ChildApp> {
+export function startChildApp(
+  script: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<ChildApp> {
   const child = trackChild(
-    spawn(process.execPath, tsxArgs(script, ...args), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] }),
+    spawn(process.execPath, tsxArgs(script, ...args), {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
     script,
   );
   return new Promise<ChildApp>((resolve, reject) => {
@@ -30,4 +37,3 @@ export function startChildApp(script: string, args: string[] = [], env: Record<s
     });
   });
 }
-

@@ -73,4 +73,3 @@ export function runScript(fn: () => Promise<number | void>, { maxSeconds }: { ma
       (err: unknown) => finish(1, `failed: ${err instanceof Error ? err.stack : String(err)}`),
     );
 }
-

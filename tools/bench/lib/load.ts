@@ -37,7 +37,11 @@ export async function runLoad(opts: autocannon.Options): Promise<LoadResult> {
 }
 
 /** A multipart/form-data body with one file part and some text fields, built once and reused. */
-export function multipartBody(fileBytes: Buffer, fields: Record<string, string> = {}, filename = 'clip.mp4'): { body: Buffer; contentType: string } {
+export function multipartBody(
+  fileBytes: Buffer,
+  fields: Record<string, string> = {},
+  filename = 'clip.mp4',
+): { body: Buffer; contentType: string } {
   const boundary = `----bench${randomBytes(12).toString('hex')}`;
   const parts = [];
   for (const [name, value] of Object.entries(fields)) {
@@ -52,4 +56,3 @@ export function multipartBody(fileBytes: Buffer, fields: Record<string, string> 
   );
   return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
 }
-

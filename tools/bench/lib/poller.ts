@@ -18,7 +18,19 @@ function get(agent: http.Agent, url: string): Promise<{ status: number; ms: numb
 }
 
 /** Resolves { requests, ok, non2xx, rps, p50, p90, p99, max } after `seconds`. */
-export async function pollAtRate({ baseUrl, paths, clients, rate, seconds }: { baseUrl: string; paths: string[]; clients: number; rate: number; seconds: number }): Promise<LoadResult> {
+export async function pollAtRate({
+  baseUrl,
+  paths,
+  clients,
+  rate,
+  seconds,
+}: {
+  baseUrl: string;
+  paths: string[];
+  clients: number;
+  rate: number;
+  seconds: number;
+}): Promise<LoadResult> {
   const intervalMs = (clients / rate) * 1000;
   const until = Date.now() + seconds * 1000;
   const latencies: number[] = [];
@@ -50,4 +62,3 @@ export async function pollAtRate({ baseUrl, paths, clients, rate, seconds }: { b
     max: Math.max(...latencies),
   };
 }
-

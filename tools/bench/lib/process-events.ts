@@ -35,7 +35,12 @@ export function watchLog(p: StackProcess, onEvent: Listener): () => void {
 }
 
 /** Waits for the first event matching `match`, or rejects after timeoutMs. */
-function waitForEvent(subscribe: Subscribe, match: (e: LogEvent) => boolean, timeoutMs: number, what = 'event'): Promise<LogEvent> {
+function waitForEvent(
+  subscribe: Subscribe,
+  match: (e: LogEvent) => boolean,
+  timeoutMs: number,
+  what = 'event',
+): Promise<LogEvent> {
   return new Promise((resolve, reject) => {
     let stop = (): void => undefined;
     const timer = setTimeout(() => {
@@ -78,4 +83,3 @@ export function eventHub(p: StackProcess) {
     close: unwatch,
   };
 }
-

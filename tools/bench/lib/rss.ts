@@ -49,4 +49,3 @@ function summary(samples: number[]): RssSummary {
     samples: samples.length,
   };
 }
-

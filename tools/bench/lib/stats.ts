@@ -13,10 +13,13 @@ export type Cell = string | number | undefined;
 /** Rows of equal-length arrays; the first row is the header. */
 export function table(rows: Cell[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
-  const line = (r: Cell[]) => r.map((cell, c) => String(cell).padEnd(widths[c])).join('  ').trimEnd();
+  const line = (r: Cell[]) =>
+    r
+      .map((cell, c) => String(cell).padEnd(widths[c]))
+      .join('  ')
+      .trimEnd();
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
 /** One verdict line: "PASS p99 12.3 ms < 20 ms". */
 export const verdict = (ok: boolean, text: string): string => `${ok ? 'PASS' : 'MISS'}  ${text}`;
-

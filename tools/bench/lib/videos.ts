@@ -39,10 +39,37 @@ async function cached(name: string, make: (tmp: string) => Promise<unknown>): Pr
 }
 
 /** An H.264 testsrc2 clip (moving pattern, every frame different), faststart. */
-export function testVideo({ seconds, width = 1280, height = 720, fps = 30 }: { seconds: number; width?: number; height?: number; fps?: number }): Promise<string> {
+export function testVideo({
+  seconds,
+  width = 1280,
+  height = 720,
+  fps = 30,
+}: {
+  seconds: number;
+  width?: number;
+  height?: number;
+  fps?: number;
+}): Promise<string> {
   return cached(`testsrc2-${width}x${height}-${fps}fps-${seconds}s.mp4`, (tmp) =>
-    ffmpeg(['-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`, '-t', String(seconds),
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-f', 'mp4', tmp]),
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${width}x${height}:rate=${fps}`,
+      '-t',
+      String(seconds),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+      tmp,
+    ]),
   );
 }
 
@@ -73,8 +100,23 @@ export function audioOnlyMp4(): Promise<string> {
 /** A clip without faststart (moov at the end), so cutting it in half loses the index. */
 export function moovAtEndVideo(): Promise<string> {
   return cached('moov-at-end-320x240.mp4', (tmp) =>
-    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30', '-t', '1', '-c:v', 'libx264', '-preset', 'ultrafast',
-      '-pix_fmt', 'yuv420p', '-f', 'mp4', tmp]),
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x240:rate=30',
+      '-t',
+      '1',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-f',
+      'mp4',
+      tmp,
+    ]),
   );
 }
 
@@ -83,7 +125,10 @@ export function moovAtEndVideo(): Promise<string> {
  * caption, held for `seconds` at 30 fps. Text that stays on screen, as in a news ticker or a
  * parked camera's overlay, is what same-frame OCR reuse is for.
  */
-export async function staticTextVideo({ seconds = 2, lines = ['PARKING LEVEL 2', 'EXIT B 14:05'] }: { seconds?: number; lines?: string[] } = {}): Promise<string> {
+export async function staticTextVideo({
+  seconds = 2,
+  lines = ['PARKING LEVEL 2', 'EXIT B 14:05'],
+}: { seconds?: number; lines?: string[] } = {}): Promise<string> {
   const photo = path.join(root, '..', 'shared', 'samples', 'cars.jpg');
   const tag = createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 8);
   return cached(`static-text-${seconds}s-${tag}.mp4`, async (tmp) => {
@@ -96,9 +141,32 @@ export async function staticTextVideo({ seconds = 2, lines = ['PARKING LEVEL 2',
     );
     const png = `${tmp}.png`;
     try {
-      await sharp(photo).resize(1280, 720, { fit: 'cover' }).composite([{ input: caption }]).png().toFile(png);
-      await ffmpeg(['-loop', '1', '-framerate', '30', '-i', png, '-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast',
-        '-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-f', 'mp4', tmp]);
+      await sharp(photo)
+        .resize(1280, 720, { fit: 'cover' })
+        .composite([{ input: caption }])
+        .png()
+        .toFile(png);
+      await ffmpeg([
+        '-loop',
+        '1',
+        '-framerate',
+        '30',
+        '-i',
+        png,
+        '-t',
+        String(seconds),
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-pix_fmt',
+        'yuv420p',
+        '-movflags',
+        '+faststart',
+        '-f',
+        'mp4',
+        tmp,
+      ]);
     } finally {
       fs.rmSync(png, { force: true });
     }

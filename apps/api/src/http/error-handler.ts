@@ -64,7 +64,8 @@ function toProblem(err: unknown): Problem | undefined {
   if (err instanceof IdempotencyKeyReusedError) return problem(422, err.message);
   if (err instanceof MulterError) return problem(400, MULTER_DETAIL[err.code] ?? err.message);
   // body-parser and busboy errors carry an HTTP status for malformed bodies.
-  const status = (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
+  const status =
+    (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return problem(status, `malformed request: ${(err as Error).message}`);
   }

@@ -7,7 +7,15 @@ import { requestLogging } from './request-id';
 function appLoggingAt(level: LogLevel) {
   const stream = new PassThrough();
   const lines: Record<string, unknown>[] = [];
-  stream.on('data', (c: Buffer) => lines.push(...c.toString('utf8').trim().split('\n').map((l) => JSON.parse(l))));
+  stream.on('data', (c: Buffer) =>
+    lines.push(
+      ...c
+        .toString('utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ),
+  );
   const app = express();
   app.use(requestLogging(createLogger(level, { stream })));
   app.get('/ping', (_req, res) => res.status(204).end());
@@ -20,7 +28,14 @@ describe('requestLogging', () => {
     const res = await request(app).get('/ping?x=1').expect(204);
     await new Promise((r) => setImmediate(r));
     expect(lines).toEqual([
-      expect.objectContaining({ level: 'http', message: 'request', request_id: res.headers['x-request-id'], method: 'GET', path: '/ping', status: 204 }),
+      expect.objectContaining({
+        level: 'http',
+        message: 'request',
+        request_id: res.headers['x-request-id'],
+        method: 'GET',
+        path: '/ping',
+        status: 204,
+      }),
     ]);
     expect(lines[0].duration_ms).toEqual(expect.any(Number));
   });

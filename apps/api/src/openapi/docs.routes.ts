@@ -9,6 +9,10 @@ export function apiDocsRoutes(pipelineIds: readonly string[], defaultPipeline: s
   router.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
-  router.use('/docs', swaggerUi.serve, swaggerUi.setup(openApiDocument as object, { customSiteTitle: 'video-jobs API' }));
+  router.use(
+    '/docs',
+    swaggerUi.serve,
+    swaggerUi.setup(openApiDocument as object, { customSiteTitle: 'video-jobs API' }),
+  );
   return router;
 }

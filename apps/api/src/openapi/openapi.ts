@@ -16,16 +16,25 @@ const jobIdParam = {
 };
 
 /** Any route: Node's HTTP server refuses a request it cannot parse before the app sees it. */
-const unparsable = { description: 'The request could not be parsed (answered by the HTTP server itself, e.g. 431 for headers too large)' };
+const unparsable = {
+  description: 'The request could not be parsed (answered by the HTTP server itself, e.g. 431 for headers too large)',
+};
 
-const unavailable = () => problemResponse('The database cannot be reached right now (a restart); retry after Retry-After seconds');
+const unavailable = () =>
+  problemResponse('The database cannot be reached right now (a restart); retry after Retry-After seconds');
 
 const timestamps = {
   created_at: { type: 'string', format: 'date-time' },
   updated_at: { type: 'string', format: 'date-time' },
 };
 
-const box = { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4, description: '[x1, y1, x2, y2] in source-video pixels' };
+const box = {
+  type: 'array',
+  items: { type: 'number' },
+  minItems: 4,
+  maxItems: 4,
+  description: '[x1, y1, x2, y2] in source-video pixels',
+};
 
 /** The document for this deployment's registered pipelines (the registry is the one list of them). */
 export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipeline: string) => ({
@@ -40,8 +49,17 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
   servers: [{ url: '/', description: 'This server' }],
   components: {
     securitySchemes: {
-      apiKey: { type: 'http', scheme: 'bearer', description: 'Needed when the server sets API_KEYS: `Authorization: Bearer <key>`' },
-      apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'The same key as `X-API-Key: <key>`' },
+      apiKey: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'Needed when the server sets API_KEYS: `Authorization: Bearer <key>`',
+      },
+      apiKeyHeader: {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-API-Key',
+        description: 'The same key as `X-API-Key: <key>`',
+      },
     },
     schemas: {
       Problem: {
@@ -69,7 +87,11 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
         properties: {
           job_id: { type: 'string', format: 'uuid' },
           status: { type: 'string', enum: ['pending', 'running', 'completed', 'failed'] },
-          progress: { type: 'number', enum: [0, 0.5, 1], description: 'Coarse: 0 pending, 0.5 running, 1 completed or failed' },
+          progress: {
+            type: 'number',
+            enum: [0, 0.5, 1],
+            description: 'Coarse: 0 pending, 0.5 running, 1 completed or failed',
+          },
           ...timestamps,
           error_message: { type: 'string', description: 'Present only when status is failed' },
         },
@@ -94,7 +116,10 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
         additionalProperties: false,
         properties: {
           jobs: { type: 'array', items: { $ref: '#/components/schemas/JobListEntry' }, description: 'Newest first' },
-          next_cursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next page; null on the last page' },
+          next_cursor: {
+            type: ['string', 'null'],
+            description: 'Pass as `cursor` for the next page; null on the last page',
+          },
         },
       },
       Detection: {
@@ -106,7 +131,12 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
           class_id: { type: 'integer' },
           confidence: { type: 'number' },
           box,
-          track_id: { type: 'integer', minimum: 1, description: 'yolo_track and yolo_ocr: the same id for the same object across the sampled frames of a job; never reused within a job' },
+          track_id: {
+            type: 'integer',
+            minimum: 1,
+            description:
+              'yolo_track and yolo_ocr: the same id for the same object across the sampled frames of a job; never reused within a job',
+          },
         },
       },
       TextLine: {
@@ -125,7 +155,8 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
             type: 'object',
             required: ['timestamp_ms'],
             additionalProperties: false,
-            description: 'yolo_ocr: detections (with track_id) and text; yolo: detections; yolo_track: detections with track_id; ocr: text',
+            description:
+              'yolo_ocr: detections (with track_id) and text; yolo: detections; yolo_track: detections with track_id; ocr: text',
             properties: {
               timestamp_ms: { type: 'number' },
               detections: { type: 'array', items: { $ref: '#/components/schemas/Detection' } },
@@ -153,7 +184,11 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
         summary: 'Submit an MP4 for analysis',
         operationId: 'submitVideo',
         parameters: [
-          { name: 'pipeline_id', in: 'query', schema: { type: 'string', default: defaultPipeline, enum: [...pipelineIds] } },
+          {
+            name: 'pipeline_id',
+            in: 'query',
+            schema: { type: 'string', default: defaultPipeline, enum: [...pipelineIds] },
+          },
           { name: 'frame_stride', in: 'query', schema: { type: 'integer', minimum: 1, default: 1 } },
           { name: 'max_frames', in: 'query', schema: { type: 'integer', minimum: 1 } },
           {
@@ -187,14 +222,21 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
             description: 'Accepted; poll the Location',
             headers: {
               Location: { schema: { type: 'string' }, description: '/video/status/{job_id}' },
-              'Idempotent-Replayed': { schema: { type: 'string', const: 'true' }, description: 'Present when this answers an earlier submit with the same Idempotency-Key' },
+              'Idempotent-Replayed': {
+                schema: { type: 'string', const: 'true' },
+                description: 'Present when this answers an earlier submit with the same Idempotency-Key',
+              },
             },
             content: { 'application/json': { schema: { $ref: '#/components/schemas/SubmitAccepted' } } },
           },
-          '400': problemResponse('No file, several files, not an MP4, empty file, unknown pipeline, bad parameter or bad Idempotency-Key'),
+          '400': problemResponse(
+            'No file, several files, not an MP4, empty file, unknown pipeline, bad parameter or bad Idempotency-Key',
+          ),
           '401': problemResponse('API keys are configured and the request has none or a wrong one'),
           '413': problemResponse('The file is over MAX_UPLOAD_BYTES'),
-          '422': problemResponse('The Idempotency-Key was already used with a different file or parameters; or the video is over MAX_VIDEO_PIXELS (frame size) or MAX_VIDEO_SECONDS (duration): the detail says which'),
+          '422': problemResponse(
+            'The Idempotency-Key was already used with a different file or parameters; or the video is over MAX_VIDEO_PIXELS (frame size) or MAX_VIDEO_SECONDS (duration): the detail says which',
+          ),
           '503': unavailable(),
         },
       },
@@ -213,11 +255,25 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
             explode: true,
             schema: { type: 'array', items: { type: 'string', enum: ['pending', 'running', 'completed', 'failed'] } },
           },
-          { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
-          { name: 'cursor', in: 'query', required: false, description: 'The next_cursor of the previous page (opaque)', schema: { type: 'string' } },
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+          },
+          {
+            name: 'cursor',
+            in: 'query',
+            required: false,
+            description: 'The next_cursor of the previous page (opaque)',
+            schema: { type: 'string' },
+          },
         ],
         responses: {
-          '200': { description: 'A page of jobs', content: { 'application/json': { schema: { $ref: '#/components/schemas/JobList' } } } },
+          '200': {
+            description: 'A page of jobs',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/JobList' } } },
+          },
           '400': problemResponse('A bad status, limit or cursor'),
           '401': problemResponse('Missing or wrong API key'),
           '503': unavailable(),
@@ -230,7 +286,10 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
         operationId: 'getJobStatus',
         parameters: [jobIdParam],
         responses: {
-          '200': { description: 'The job', content: { 'application/json': { schema: { $ref: '#/components/schemas/JobStatus' } } } },
+          '200': {
+            description: 'The job',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/JobStatus' } } },
+          },
           '401': problemResponse('Missing or wrong API key'),
           '404': problemResponse('Unknown or malformed id, or a job of another key'),
           '503': unavailable(),
@@ -247,15 +306,27 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
             name: 'from_frame',
             in: 'query',
             required: false,
-            description: 'Page from the first frame with frame_index >= this (with limit: one page; without either: everything)',
+            description:
+              'Page from the first frame with frame_index >= this (with limit: one page; without either: everything)',
             schema: { type: 'integer', minimum: 0 },
           },
-          { name: 'limit', in: 'query', required: false, description: 'Frames per page', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 } },
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            description: 'Frames per page',
+            schema: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 },
+          },
         ],
         responses: {
           '200': {
             description: 'Results in frame order (a page of them when from_frame or limit is given)',
-            headers: { Link: { schema: { type: 'string' }, description: 'RFC 8288 `<…?from_frame=N&limit=M>; rel="next"` while more frames remain' } },
+            headers: {
+              Link: {
+                schema: { type: 'string' },
+                description: 'RFC 8288 `<…?from_frame=N&limit=M>; rel="next"` while more frames remain',
+              },
+            },
             content: { 'application/json': { schema: { $ref: '#/components/schemas/JobResults' } } },
           },
           '400': problemResponse('A bad from_frame or limit'),
@@ -275,7 +346,8 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
             name: 'Range',
             in: 'header',
             required: false,
-            description: 'One byte range: `bytes=0-1023`, `bytes=1024-` or `bytes=-500` (the last 500). Several ranges or a malformed value get the whole file.',
+            description:
+              'One byte range: `bytes=0-1023`, `bytes=1024-` or `bytes=-500` (the last 500). Several ranges or a malformed value get the whole file.',
             schema: { type: 'string' },
           },
         ],
@@ -313,7 +385,11 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
         summary: 'Readiness: database, queue and storage reachable',
         operationId: 'getReadiness',
         security: [],
-        responses: { '200': { description: 'Ready' }, '4XX': unparsable, '503': problemResponse('Names what is unreachable') },
+        responses: {
+          '200': { description: 'Ready' },
+          '4XX': unparsable,
+          '503': problemResponse('Names what is unreachable'),
+        },
       },
     },
     '/metrics': {

@@ -11,7 +11,8 @@ export function parseByteRange(header: string | undefined, size: number): ByteRa
   if (!header) return undefined;
   const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
   if (!m || (m[1] === '' && m[2] === '')) return undefined;
-  const unsatisfiable = () => new RangeNotSatisfiableError(`the range ${header.trim()} selects no byte of the ${size}-byte input`, size);
+  const unsatisfiable = () =>
+    new RangeNotSatisfiableError(`the range ${header.trim()} selects no byte of the ${size}-byte input`, size);
   if (m[1] === '') {
     // Suffix range: the last N bytes.
     const n = Number(m[2]);

@@ -54,5 +54,9 @@ export function replay(res: Response, key: string, job: JobRow, hash: string): v
         'send a new key for a new request',
     );
   }
-  res.status(202).location(`/video/status/${job.job_id}`).set('Idempotent-Replayed', 'true').json({ job_id: job.job_id });
+  res
+    .status(202)
+    .location(`/video/status/${job.job_id}`)
+    .set('Idempotent-Replayed', 'true')
+    .json({ job_id: job.job_id });
 }

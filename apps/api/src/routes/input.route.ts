@@ -17,14 +17,19 @@ export function inputRoute(storage: ObjectStorage, visibleJob: (req: Request) =>
       size = await storage.size(job.input_path);
     } catch (err) {
       if (err instanceof NotFoundError) {
-        throw new NotFoundError(`the input of job ${job.job_id} is no longer stored (inputs are removed after INPUT_RETENTION_MS)`);
+        throw new NotFoundError(
+          `the input of job ${job.job_id} is no longer stored (inputs are removed after INPUT_RETENTION_MS)`,
+        );
       }
       throw err;
     }
     const range = parseByteRange(req.get('range'), size);
     res.set({ 'Accept-Ranges': 'bytes', 'Content-Type': 'video/mp4', 'Cache-Control': 'private, no-cache' });
     if (range) {
-      res.status(206).set({ 'Content-Range': `bytes ${range.start}-${range.end}/${size}`, 'Content-Length': String(range.end - range.start + 1) });
+      res.status(206).set({
+        'Content-Range': `bytes ${range.start}-${range.end}/${size}`,
+        'Content-Length': String(range.end - range.start + 1),
+      });
     } else {
       res.status(200).set('Content-Length', String(size));
     }

@@ -21,7 +21,9 @@ export function decodeCursor(cursor: string): ListPosition {
   const text = /^[A-Za-z0-9_-]{1,200}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
   const match = /^(\d{1,19})\.([0-9a-f-]{36})$/.exec(text);
   if (!match || !isJobId(match[2])) {
-    throw new ValidationError('cursor is not one this service gave out; send the next_cursor of the previous page, or none');
+    throw new ValidationError(
+      'cursor is not one this service gave out; send the next_cursor of the previous page, or none',
+    );
   }
   return { createdAtUs: match[1], jobId: match[2] };
 }

@@ -38,10 +38,20 @@ export function parseResultsPageParams(query: Record<string, unknown>): ResultsP
  * existed has none: its results are read whole and sliced (memory grows with them, once per page;
  * such jobs age out with RETENTION_MS).
  */
-export async function resultsPage(storage: ObjectStorage, job: JobRow, params: ResultsPageParams): Promise<ResultsPage> {
+export async function resultsPage(
+  storage: ObjectStorage,
+  job: JobRow,
+  params: ResultsPageParams,
+): Promise<ResultsPage> {
   const json = job.output_path!;
   try {
-    return await readResultsPage(storage, { json, index: resultsIndexKey(job.job_id) }, params.fromFrame, params.limit, job.frame_stride);
+    return await readResultsPage(
+      storage,
+      { json, index: resultsIndexKey(job.job_id) },
+      params.fromFrame,
+      params.limit,
+      job.frame_stride,
+    );
   } catch (err) {
     if (!(err instanceof NotFoundError) || !(await storage.exists(json))) throw err;
   }

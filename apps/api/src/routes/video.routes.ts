@@ -113,7 +113,12 @@ export function videoRoutes(deps: VideoRoutesDeps): Router {
     const idempotency = req.idempotency;
     let created = false;
     try {
-      const params = parseSubmitParams(req.query, (req.body ?? {}) as Record<string, unknown>, deps.pipelineIds, deps.defaultPipeline);
+      const params = parseSubmitParams(
+        req.query,
+        (req.body ?? {}) as Record<string, unknown>,
+        deps.pipelineIds,
+        deps.defaultPipeline,
+      );
       if (file.stored && !idempotency?.replayOf) await deps.inspectUpload?.(file.key);
       if (!idempotency) {
         await jobs.create(newJobRow(req, file.key, params));
@@ -147,7 +152,12 @@ export function videoRoutes(deps: VideoRoutesDeps): Router {
 
   router.get('/jobs', async (req, res) => {
     const params = parseListParams(req.query);
-    const page = await jobs.list({ owner: req.owner, statuses: params.statuses, limit: params.limit, after: params.after });
+    const page = await jobs.list({
+      owner: req.owner,
+      statuses: params.statuses,
+      limit: params.limit,
+      after: params.after,
+    });
     res.json({ jobs: page.jobs.map(listEntry), next_cursor: page.next ? encodeCursor(page.next) : null });
   });
 
@@ -175,7 +185,10 @@ export function videoRoutes(deps: VideoRoutesDeps): Router {
     const page = await resultsPage(storage, job, paging);
     if (page.nextFromFrame !== null) {
       // RFC 8288; relative to this request, like Location.
-      res.set('Link', `</video/results/${job.job_id}?from_frame=${page.nextFromFrame}&limit=${paging.limit}>; rel="next"`);
+      res.set(
+        'Link',
+        `</video/results/${job.job_id}?from_frame=${page.nextFromFrame}&limit=${paging.limit}>; rel="next"`,
+      );
     }
     res.status(200).type('application/json');
     res.write(`${head}[`);

@@ -35,7 +35,11 @@ export class ObjectStorageEngine implements StorageEngine {
     private readonly logger: Logger,
   ) {}
 
-  _handleFile(req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void): void {
+  _handleFile(
+    req: Request,
+    file: Express.Multer.File,
+    cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void,
+  ): void {
     const key = inputKey(req.jobId);
     const guard = new Mp4UploadGuard(this.maxBytes, req.idempotency?.fileHash);
     if (req.idempotency?.replayOf) {
@@ -58,7 +62,9 @@ export class ObjectStorageEngine implements StorageEngine {
         // Storage removes its partial object; delete again so no backend can keep one.
         this.storage
           .delete(key)
-          .catch((cleanupErr) => this.logger.error('could not remove a partial upload', { key, error: String(cleanupErr) }))
+          .catch((cleanupErr) =>
+            this.logger.error('could not remove a partial upload', { key, error: String(cleanupErr) }),
+          )
           .finally(() => cb(err));
       },
     );

@@ -41,8 +41,12 @@ describe('/metrics of the API and of the worker', () => {
 
     const apiAfter = await scrape(apiUrl);
     const workerAfter = await scrape(workerUrl);
-    expect(value(apiAfter, 'video_jobs_submitted_total{pipeline="yolo"}')).toBe(value(apiBefore, 'video_jobs_submitted_total{pipeline="yolo"}') + 1);
-    expect(value(apiAfter, 'http_request_duration_seconds_count{method="POST",route="/video/submit",status="202"}')).toBe(1);
+    expect(value(apiAfter, 'video_jobs_submitted_total{pipeline="yolo"}')).toBe(
+      value(apiBefore, 'video_jobs_submitted_total{pipeline="yolo"}') + 1,
+    );
+    expect(
+      value(apiAfter, 'http_request_duration_seconds_count{method="POST",route="/video/submit",status="202"}'),
+    ).toBe(1);
     expect(value(apiAfter, 'video_jobs_jobs{status="completed"}')).toBe(1);
     expect(value(apiAfter, 'video_jobs_queue_depth')).toBe(0);
     expect(apiAfter).toMatch(/^video_jobs_dead_list_length 0$/m);

@@ -12,7 +12,13 @@ let corrupt: string;
 
 beforeAll(async () => {
   tmp = await makeTempDir();
-  video = await makeTestVideo({ path: path.join(tmp.dir, 'clip.mp4'), frames: 30, width: 320, height: 240, text: 'EXIT 42' });
+  video = await makeTestVideo({
+    path: path.join(tmp.dir, 'clip.mp4'),
+    frames: 30,
+    width: 320,
+    height: 240,
+    text: 'EXIT 42',
+  });
   corrupt = await makeRandomFtypFile(path.join(tmp.dir, 'corrupt.mp4'));
   stack = await startStack({ storage: 's3', env: { HEARTBEAT_MS: '500', LEASE_MS: '5000', REAP_INTERVAL_MS: '500' } });
   await stack.startApi();
@@ -31,7 +37,7 @@ describe('split stack: API and two workers over Postgres, Redis and s3rver', () 
   it('takes a generated MP4 from pending through running to completed with correct results', async () => {
     const jobId = await stack.submit(video, { pipeline_id: 'yolo_ocr', frame_stride: 7 });
     const seen: string[] = [];
-    for (const until = Date.now() + 120_000; Date.now() < until; ) {
+    for (const until = Date.now() + 120_000; Date.now() < until;) {
       const { status } = await stack.status(jobId);
       if (seen[seen.length - 1] !== status) seen.push(status);
       if (status === 'completed' || status === 'failed') break;
@@ -50,7 +56,9 @@ describe('split stack: API and two workers over Postgres, Redis and s3rver', () 
     }
     const text = body.results.flatMap((r) => (r.result.text ?? []).map((t) => t.text)).join(' ');
     expect(text.replace(/\s/g, '')).toContain('EXIT42');
-    expect(stack.listObjects()).toEqual(expect.arrayContaining([`video_jobs/${jobId}.mp4`, `video_jobs/${jobId}_results.json`]));
+    expect(stack.listObjects()).toEqual(
+      expect.arrayContaining([`video_jobs/${jobId}.mp4`, `video_jobs/${jobId}_results.json`]),
+    );
   });
 
   it('fails a corrupt MP4 (valid ftyp, broken body) with a readable error_message, without retrying', async () => {

@@ -17,7 +17,13 @@ let shortVideo: string;
 beforeAll(async () => {
   tmp = await makeTempDir();
   // Long enough (OCR on 90 frames) that a worker can be killed while it is running.
-  longVideo = await makeTestVideo({ path: path.join(tmp.dir, 'long.mp4'), frames: 90, width: 320, height: 240, text: (i) => `LANE ${i}` });
+  longVideo = await makeTestVideo({
+    path: path.join(tmp.dir, 'long.mp4'),
+    frames: 90,
+    width: 320,
+    height: 240,
+    text: (i) => `LANE ${i}`,
+  });
   shortVideo = await makeTestVideo({ path: path.join(tmp.dir, 'short.mp4'), frames: 5, width: 160, height: 120 });
 });
 afterAll(async () => tmp?.remove());
@@ -48,7 +54,9 @@ describe('worker faults on the split stack', () => {
       const [row] = await stack.waitForFinal([jobId], 180_000);
       expect(row).toMatchObject({ status: 'completed', attempts: 2 });
       expect(row.locked_by).not.toBe(owner);
-      expect(stack.listObjects().filter((k: string) => k.includes(jobId) && k.endsWith('_results.json'))).toHaveLength(1);
+      expect(stack.listObjects().filter((k: string) => k.includes(jobId) && k.endsWith('_results.json'))).toHaveLength(
+        1,
+      );
       expect((await stack.results(jobId)).results).toHaveLength(90);
     } finally {
       await stack.stop();
@@ -93,7 +101,13 @@ describe('worker faults on the split stack', () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'video-jobs-embedded-'));
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+    };
     const start = () => {
       const proc = spawn(process.execPath, [path.join(root, 'apps', 'api')], { cwd: root, env, stdio: 'ignore' });
       const exited = new Promise((resolve) => proc.on('exit', resolve));
@@ -107,7 +121,10 @@ describe('worker faults on the split stack', () => {
         const form = new FormData();
         form.set('file', await (await import('node:fs')).openAsBlob(longVideo), 'long.mp4');
         form.set('pipeline_id', 'yolo');
-        ids.push(((await (await fetch(`${base}/video/submit`, { method: 'POST', body: form })).json()) as { job_id: string }).job_id);
+        ids.push(
+          ((await (await fetch(`${base}/video/submit`, { method: 'POST', body: form })).json()) as { job_id: string })
+            .job_id,
+        );
       }
       api.proc.kill('SIGKILL');
       await api.exited;
@@ -116,7 +133,9 @@ describe('worker faults on the split stack', () => {
       await waitUntil(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.ok, 60_000);
       await waitUntil(async () => {
         const statuses = await Promise.all(
-          ids.map(async (id) => ((await (await fetch(`${base}/video/status/${id}`)).json()) as { status: string }).status),
+          ids.map(
+            async (id) => ((await (await fetch(`${base}/video/status/${id}`)).json()) as { status: string }).status,
+          ),
         );
         return statuses.every((s) => s === 'completed');
       }, 120_000);

@@ -4,7 +4,10 @@ const withCode = (message: string, code: string) => Object.assign(new Error(mess
 
 describe(isDatabaseUnavailable.name, () => {
   it.each([
-    ['a restart terminating the connection (57P01)', withCode('terminating connection due to administrator command', '57P01')],
+    [
+      'a restart terminating the connection (57P01)',
+      withCode('terminating connection due to administrator command', '57P01'),
+    ],
     ['a server starting up (57P03)', withCode('the database system is starting up', '57P03')],
     ['a connection exception (08006)', withCode('connection failure', '08006')],
     ['too many connections (53300)', withCode('sorry, too many clients already', '53300')],

@@ -15,7 +15,9 @@ describe('createPostgresDb', () => {
 
   it('keeps working, and reports it, when Postgres terminates its idle connections', async () => {
     const logged: string[] = [];
-    const logger = createLogger('info', { stream: new PassThrough().on('data', (l: Buffer) => logged.push(String(l))) });
+    const logger = createLogger('info', {
+      stream: new PassThrough().on('data', (l: Buffer) => logged.push(String(l))),
+    });
     const db = createPostgresDb(test.url, { logger });
     try {
       const repo = new KyselyJobRepository(db);

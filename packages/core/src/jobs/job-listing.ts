@@ -16,7 +16,10 @@ export async function listJobs(db: Kysely<Database>, query: ListJobsQuery): Prom
   const ranges = [];
   // One at a time: PGlite is one connection, and on Postgres each range is a short index scan.
   for (const status of statuses) ranges.push(await readRange(db, query, status));
-  const rows = ranges.flat().sort(newestFirst).slice(0, query.limit + 1);
+  const rows = ranges
+    .flat()
+    .sort(newestFirst)
+    .slice(0, query.limit + 1);
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
   const next: ListPosition | null =

@@ -30,7 +30,10 @@ class ScriptedPipeline implements VideoPipeline {
 
 const FRAMES: FrameResult[] = [
   { frame_index: 0, result: { timestamp_ms: 0, detections: [] } },
-  { frame_index: 7, result: { timestamp_ms: 233.3, detections: [{ label: 'dog', class_id: 16, confidence: 0.5, box: [1, 2, 3, 4] }] } },
+  {
+    frame_index: 7,
+    result: { timestamp_ms: 233.3, detections: [{ label: 'dog', class_id: 16, confidence: 0.5, box: [1, 2, 3, 4] }] },
+  },
 ];
 
 async function* frames(list = FRAMES) {
@@ -112,7 +115,10 @@ describe(JobWorker.name, () => {
   it('runs a job to completed with the results stored as the frame array and the temp file removed', async () => {
     const pipeline = new ScriptedPipeline(() => frames());
     const finished: JobFinishedEvent[] = [];
-    const worker = new JobWorker({ jobs, queue, storage, pipeline, logger, onJobFinished: (e) => finished.push(e) }, options());
+    const worker = new JobWorker(
+      { jobs, queue, storage, pipeline, logger, onJobFinished: (e) => finished.push(e) },
+      options(),
+    );
     const jobId = await submit();
 
     expect(await worker.processJob(jobId)).toBe('completed');
@@ -133,13 +139,20 @@ describe(JobWorker.name, () => {
     const jobId = await submit();
 
     expect(await worker.processJob(jobId)).toBe('failed');
-    expect(await jobs.get(jobId)).toMatchObject({ status: 'failed', error_message: 'file is truncated: moov atom not found', attempts: 1 });
+    expect(await jobs.get(jobId)).toMatchObject({
+      status: 'failed',
+      error_message: 'file is truncated: moov atom not found',
+      attempts: 1,
+    });
     expect(await queue.size()).toBe(0);
     expect(await storage.exists(resultsKey(jobId))).toBe(false);
   });
 
   it('fails a job whose input is missing from storage', async () => {
-    const worker = new JobWorker({ jobs, queue, storage, pipeline: new ScriptedPipeline(() => frames()), logger }, options());
+    const worker = new JobWorker(
+      { jobs, queue, storage, pipeline: new ScriptedPipeline(() => frames()), logger },
+      options(),
+    );
     const job = await jobs.create(newJobFactory({ pipeline_id: 'yolo' }));
     expect(await worker.processJob(job.job_id)).toBe('failed');
     expect((await jobs.get(job.job_id))!.error_message).toMatch(/input video is missing/);
@@ -157,7 +170,11 @@ describe(JobWorker.name, () => {
     expect(await queue.dequeue(10)).toBe(jobId);
 
     expect(await worker.processJob(jobId)).toBe('failed');
-    expect(await jobs.get(jobId)).toMatchObject({ status: 'failed', attempts: 2, error_message: 'failed after 2 attempts: onnxruntime exploded' });
+    expect(await jobs.get(jobId)).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      error_message: 'failed after 2 attempts: onnxruntime exploded',
+    });
     expect(await queue.deadSize()).toBe(1);
     expect(await queue.size()).toBe(0);
   });
@@ -170,7 +187,10 @@ describe(JobWorker.name, () => {
       for await (const _ of body) break;
       throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
     };
-    const worker = new JobWorker({ jobs, queue, storage: failing, pipeline: new ScriptedPipeline(() => frames()), logger }, options());
+    const worker = new JobWorker(
+      { jobs, queue, storage: failing, pipeline: new ScriptedPipeline(() => frames()), logger },
+      options(),
+    );
     const jobId = await submit();
 
     expect(await worker.processJob(jobId)).toBe('released');
@@ -180,7 +200,10 @@ describe(JobWorker.name, () => {
     expect(await readdir(path.join(storageDir, 'tmp'))).toEqual([]);
 
     // Once storage is back, the retry completes the job.
-    const healthy = new JobWorker({ jobs, queue, storage, pipeline: new ScriptedPipeline(() => frames()), logger }, options());
+    const healthy = new JobWorker(
+      { jobs, queue, storage, pipeline: new ScriptedPipeline(() => frames()), logger },
+      options(),
+    );
     expect(await healthy.processJob(jobId)).toBe('completed');
     expect(JSON.parse(await text(resultsKey(jobId)))).toEqual(FRAMES);
   });
@@ -200,7 +223,11 @@ describe(JobWorker.name, () => {
     const outcome = worker.processJob(jobId);
     await waitFor(async () => (await jobs.get(jobId))!.status === 'running');
     // Another worker's reaper took the job back and a second worker claimed it.
-    await pg.db.updateTable('jobs').set({ updated_at: sql<Date>`now() - interval '1 hour'` }).where('job_id', '=', jobId).execute();
+    await pg.db
+      .updateTable('jobs')
+      .set({ updated_at: sql<Date>`now() - interval '1 hour'` })
+      .where('job_id', '=', jobId)
+      .execute();
     await jobs.reapExpired(1_000, 3);
     await jobs.claim(jobId, 'w2');
 
@@ -234,7 +261,10 @@ describe(JobWorker.name, () => {
       })();
 
     it('aborts an attempt with no frame for STALL_MS, releases it for retry, then fails and dead-lists it at MAX_ATTEMPTS', async () => {
-      const worker = new JobWorker({ jobs, queue, storage, pipeline: new ScriptedPipeline(stallAfterTwo), logger }, options({ stallMs: 200, maxAttempts: 2 }));
+      const worker = new JobWorker(
+        { jobs, queue, storage, pipeline: new ScriptedPipeline(stallAfterTwo), logger },
+        options({ stallMs: 200, maxAttempts: 2 }),
+      );
       const jobId = await submit();
 
       const started = Date.now();
@@ -259,7 +289,10 @@ describe(JobWorker.name, () => {
         await new Promise<void>((r) => (finish = r));
         throw new Error('woke up');
       });
-      const worker = new JobWorker({ jobs, queue, storage, pipeline: ignoring, logger }, options({ stallMs: 100, heartbeatMs: 20 }));
+      const worker = new JobWorker(
+        { jobs, queue, storage, pipeline: ignoring, logger },
+        options({ stallMs: 100, heartbeatMs: 20 }),
+      );
       const jobId = await submit();
       const outcome = worker.processJob(jobId);
       await new Promise((r) => setTimeout(r, 250));
@@ -275,11 +308,16 @@ describe(JobWorker.name, () => {
       const stuck = Object.create(storage) as LocalStorage;
       stuck.get = async () => new Readable({ read() {} });
       const pipeline = new ScriptedPipeline(() => frames());
-      const worker = new JobWorker({ jobs, queue, storage: stuck, pipeline, logger }, options({ stallMs: 150, maxAttempts: 1 }));
+      const worker = new JobWorker(
+        { jobs, queue, storage: stuck, pipeline, logger },
+        options({ stallMs: 150, maxAttempts: 1 }),
+      );
       const jobId = await submit();
 
       expect(await worker.processJob(jobId)).toBe('failed');
-      expect((await jobs.get(jobId))!.error_message).toMatch(/^failed after 1 attempts: no progress for 0\.\d s while downloading the input$/);
+      expect((await jobs.get(jobId))!.error_message).toMatch(
+        /^failed after 1 attempts: no progress for 0\.\d s while downloading the input$/,
+      );
       expect(pipeline.calls).toHaveLength(0);
       expect(await readdir(options().tmpDir)).toEqual([]);
     });
@@ -320,7 +358,10 @@ describe(JobWorker.name, () => {
   });
 
   it('puts a running job back to pending and re-enqueues it when the shutdown grace runs out', async () => {
-    const worker = new JobWorker({ jobs, queue, storage, pipeline: new ScriptedPipeline(hang), logger }, options({ shutdownGraceMs: 50 }));
+    const worker = new JobWorker(
+      { jobs, queue, storage, pipeline: new ScriptedPipeline(hang), logger },
+      options({ shutdownGraceMs: 50 }),
+    );
     const jobId = await submit();
     await queue.enqueue(jobId);
     worker.start();
@@ -332,7 +373,10 @@ describe(JobWorker.name, () => {
   });
 
   it('maintain() requeues expired leases and stale pending jobs, and fails jobs out of attempts', async () => {
-    const worker = new JobWorker({ jobs, queue, storage, pipeline: new ScriptedPipeline(() => frames()), logger }, options({ requeueMs: 1_000, leaseMs: 1_000 }));
+    const worker = new JobWorker(
+      { jobs, queue, storage, pipeline: new ScriptedPipeline(() => frames()), logger },
+      options({ requeueMs: 1_000, leaseMs: 1_000 }),
+    );
     const expired = await submit();
     await jobs.claim(expired, 'dead-worker');
     const exhausted = await submit();
@@ -356,7 +400,10 @@ describe(JobWorker.name, () => {
   });
 
   it('recoverAfterRestart() requeues what a dead embedded process left running or pending', async () => {
-    const worker = new JobWorker({ jobs, queue, storage, pipeline: new ScriptedPipeline(() => frames()), logger }, options());
+    const worker = new JobWorker(
+      { jobs, queue, storage, pipeline: new ScriptedPipeline(() => frames()), logger },
+      options(),
+    );
     const wasRunning = await submit();
     await jobs.claim(wasRunning, 'previous-process');
     const wasPending = await submit();

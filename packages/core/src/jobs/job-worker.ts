@@ -154,7 +154,13 @@ export class JobWorker {
     }
   }
 
-  private async run(job: JobRow, tmpFile: string, signal: AbortSignal, watchdog: ProgressWatchdog, log: Logger): Promise<JobOutcome> {
+  private async run(
+    job: JobRow,
+    tmpFile: string,
+    signal: AbortSignal,
+    watchdog: ProgressWatchdog,
+    log: Logger,
+  ): Promise<JobOutcome> {
     const { jobs, storage, pipeline } = this.deps;
     const workerId = this.options.workerId;
     try {
@@ -165,7 +171,11 @@ export class JobWorker {
       await writeFileFrom(input, tmpFile, { signal });
       watchdog.touch('at frame 0');
       const frames = watchProgress(
-        pipeline.runOnFile(tmpFile, { pipelineId: job.pipeline_id, frameStride: job.frame_stride, maxFrames: job.max_frames }, signal),
+        pipeline.runOnFile(
+          tmpFile,
+          { pipelineId: job.pipeline_id, frameStride: job.frame_stride, maxFrames: job.max_frames },
+          signal,
+        ),
         watchdog,
         job.frame_stride,
       );
@@ -294,7 +304,11 @@ export class JobWorker {
 }
 
 /** The pipeline's results, telling the watchdog about each frame (and which frame comes next). */
-async function* watchProgress(frames: AsyncIterable<FrameResult>, watchdog: ProgressWatchdog, stride: number): AsyncGenerator<FrameResult> {
+async function* watchProgress(
+  frames: AsyncIterable<FrameResult>,
+  watchdog: ProgressWatchdog,
+  stride: number,
+): AsyncGenerator<FrameResult> {
   for await (const frame of frames) {
     watchdog.touch(`at frame ${frame.frame_index + stride}`);
     yield frame;

@@ -50,7 +50,10 @@ export interface JobRepository {
    * windowMs (0: no limit); then answers that job instead. One statement decides, so of racing
    * submits with one key exactly one creates. An older job holding the key gives it up.
    */
-  createIdempotent(job: NewJob & { idempotency_key: string; request_hash: string }, windowMs: number): Promise<IdempotentCreate>;
+  createIdempotent(
+    job: NewJob & { idempotency_key: string; request_hash: string },
+    windowMs: number,
+  ): Promise<IdempotentCreate>;
   /** The job an owner's idempotency key names, if created within windowMs (0: no limit). */
   findByIdempotencyKey(owner: string | null, key: string, windowMs: number): Promise<JobRow | undefined>;
   /** A page of an owner's jobs, newest first, by keyset on (created_at, job_id): no OFFSET. */

@@ -91,9 +91,9 @@ describe.each(backends)('KyselyJobRepository on %s', (_name, open) => {
   describe('table constraints', () => {
     it('rejects a fifth status', async () => {
       const job = await createPending();
-      await expect(
-        sql`update jobs set status = 'cancelled' where job_id = ${job.job_id}`.execute(db),
-      ).rejects.toThrow(/jobs_status_check/);
+      await expect(sql`update jobs set status = 'cancelled' where job_id = ${job.job_id}`.execute(db)).rejects.toThrow(
+        /jobs_status_check/,
+      );
       expect((await repo.get(job.job_id))?.status).toBe('pending');
     });
 
@@ -106,9 +106,7 @@ describe.each(backends)('KyselyJobRepository on %s', (_name, open) => {
   describe('claim', () => {
     it('lets exactly one of 20 racing workers win', async () => {
       const job = await createPending();
-      const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => repo.claim(job.job_id, `worker-${i}`)),
-      );
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => repo.claim(job.job_id, `worker-${i}`)));
       const winners = results.filter((r) => r !== undefined);
       expect(winners).toHaveLength(1);
       const row = await repo.get(job.job_id);
@@ -249,7 +247,9 @@ describe.each(backends)('KyselyJobRepository on %s', (_name, open) => {
       const stale = [await createPending(), await createPending(), await createPending()].map((j) => j.job_id);
       const fresh = await createPending();
       // Two of them share one updated_at to the microsecond: the cursor must not lose or repeat either.
-      await sql`update jobs set updated_at = now() - interval '1 minute' where job_id in (${stale[0]}, ${stale[1]})`.execute(db);
+      await sql`update jobs set updated_at = now() - interval '1 minute' where job_id in (${stale[0]}, ${stale[1]})`.execute(
+        db,
+      );
       await backdate(stale[2], 120_000);
       const first = await repo.pageStalePending(30_000, undefined, 2);
       const second = await repo.pageStalePending(30_000, first[1], 2);
@@ -315,7 +315,9 @@ describe.each(backends)('KyselyJobRepository on %s', (_name, open) => {
 
     it('makes exactly one job of 20 racing creates with one key', async () => {
       const owner = `owner-${randomUUID()}`;
-      const results = await Promise.all(Array.from({ length: 20 }, () => repo.createIdempotent(keyed(owner, 'race'), 60_000)));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => repo.createIdempotent(keyed(owner, 'race'), 60_000)),
+      );
       expect(results.filter((r) => r.created)).toHaveLength(1);
       expect(new Set(results.map((r) => r.job.job_id)).size).toBe(1);
       const page = await repo.list({ owner, statuses: [], limit: 100 });
@@ -349,7 +351,11 @@ describe.each(backends)('KyselyJobRepository on %s', (_name, open) => {
       return ids;
     }
 
-    async function all(owner: string | null, statuses: Array<'pending' | 'failed' | 'running' | 'completed'>, limit: number) {
+    async function all(
+      owner: string | null,
+      statuses: Array<'pending' | 'failed' | 'running' | 'completed'>,
+      limit: number,
+    ) {
       const pages: string[][] = [];
       let after;
       do {
@@ -360,18 +366,25 @@ describe.each(backends)('KyselyJobRepository on %s', (_name, open) => {
       return pages;
     }
 
-    it('pages through an owner\'s jobs newest first, each exactly once, and no one else\'s', async () => {
+    it("pages through an owner's jobs newest first, each exactly once, and no one else's", async () => {
       const owner = `owner-${randomUUID()}`;
       const ids = await seed(owner, 7);
       await seed(`other-${randomUUID()}`, 3);
       // Same created_at to the microsecond for two jobs: job_id breaks the tie.
-      await sql`update jobs set created_at = (select created_at from jobs where job_id = ${ids[3]}) where job_id = ${ids[4]}`.execute(db);
+      await sql`update jobs set created_at = (select created_at from jobs where job_id = ${ids[3]}) where job_id = ${ids[4]}`.execute(
+        db,
+      );
       const pages = await all(owner, [], 3);
       expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
       const listed = pages.flat();
       expect(new Set(listed)).toEqual(new Set(ids));
-      const rows = await db.selectFrom('jobs').select(['job_id', 'created_at']).where('owner', '=', owner)
-        .orderBy('created_at', 'desc').orderBy('job_id', 'desc').execute();
+      const rows = await db
+        .selectFrom('jobs')
+        .select(['job_id', 'created_at'])
+        .where('owner', '=', owner)
+        .orderBy('created_at', 'desc')
+        .orderBy('job_id', 'desc')
+        .execute();
       expect(listed).toEqual(rows.map((r) => r.job_id));
     });
 
@@ -379,7 +392,10 @@ describe.each(backends)('KyselyJobRepository on %s', (_name, open) => {
       const owner = `owner-${randomUUID()}`;
       await seed(owner, 2);
       expect((await repo.list({ owner, statuses: [], limit: 2 })).next).toBeNull();
-      expect(await repo.list({ owner: `none-${randomUUID()}`, statuses: [], limit: 5 })).toEqual({ jobs: [], next: null });
+      expect(await repo.list({ owner: `none-${randomUUID()}`, statuses: [], limit: 5 })).toEqual({
+        jobs: [],
+        next: null,
+      });
     });
 
     it('filters by one or several statuses, merging them newest first', async () => {
@@ -405,7 +421,9 @@ describe.each(backends)('KyselyJobRepository on %s', (_name, open) => {
     it('reads an index range, never the whole table', async () => {
       const owner = `owner-${randomUUID()}`;
       await seed(owner, 3);
-      const { rows } = await sql<{ 'QUERY PLAN': string }>`explain select * from jobs where owner = ${owner} and status = 'pending'
+      const { rows } = await sql<{
+        'QUERY PLAN': string;
+      }>`explain select * from jobs where owner = ${owner} and status = 'pending'
         order by created_at desc, job_id desc limit 21`.execute(db);
       const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
       expect(plan).toMatch(/Index Scan using jobs_owner_status_created_at_idx/);

@@ -2,7 +2,14 @@ import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database';
 import { isJobId } from './job-id';
 import { listJobs } from './job-listing';
-import type { IdempotentCreate, JobPage, JobRepository, ListJobsQuery, PendingCursor, ReapResult } from './job.repository';
+import type {
+  IdempotentCreate,
+  JobPage,
+  JobRepository,
+  ListJobsQuery,
+  PendingCursor,
+  ReapResult,
+} from './job.repository';
 import { JOB_STATUSES, type JobRow, type JobStatus, type JobUpdate, type NewJob } from './job.table';
 
 /** The database clock, so every machine judges leases against the same time. */
@@ -53,7 +60,9 @@ export class KyselyJobRepository implements JobRepository {
       const created = await this.db
         .insertInto('jobs')
         .values(job)
-        .onConflict((oc) => oc.columns(['owner', 'idempotency_key']).where('idempotency_key', 'is not', null).doNothing())
+        .onConflict((oc) =>
+          oc.columns(['owner', 'idempotency_key']).where('idempotency_key', 'is not', null).doNothing(),
+        )
         .returningAll()
         .executeTakeFirst();
       if (created) return { created: true, job: created };
@@ -151,7 +160,11 @@ export class KyselyJobRepository implements JobRepository {
     return Number(row.n);
   }
 
-  async pageStalePending(olderThanMs: number, after: PendingCursor | undefined, limit: number): Promise<PendingCursor[]> {
+  async pageStalePending(
+    olderThanMs: number,
+    after: PendingCursor | undefined,
+    limit: number,
+  ): Promise<PendingCursor[]> {
     let query = this.db
       .selectFrom('jobs')
       .select(['job_id', sql<string>`updated_at::text`.as('updated_at')])

@@ -7,7 +7,14 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { createTestDatabase, deleteKeys, newJobFactory, testRedisUrl, uniquePrefix, type TestDatabase } from '../test-support';
+import {
+  createTestDatabase,
+  deleteKeys,
+  newJobFactory,
+  testRedisUrl,
+  uniquePrefix,
+  type TestDatabase,
+} from '../test-support';
 import { createLogger } from '../logger';
 import { RedisQueue } from '../queue/redis.queue';
 import { LocalStorage } from '../storage/local.storage';
@@ -187,9 +194,13 @@ async function privateRedis(): Promise<{ url: string; child: ChildProcess }> {
       srv.close(() => resolve(port));
     });
   });
-  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'redis-server',
+    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
   const url = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });

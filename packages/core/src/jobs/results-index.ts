@@ -91,7 +91,13 @@ export async function readResultsPage(
 }
 
 /** Entries [from, to) clipped to the index. */
-async function readEntries(storage: ObjectStorage, key: string, from: number, to: number, count: number): Promise<IndexEntry[]> {
+async function readEntries(
+  storage: ObjectStorage,
+  key: string,
+  from: number,
+  to: number,
+  count: number,
+): Promise<IndexEntry[]> {
   const end = Math.min(to, count);
   if (from >= end) return [];
   const stream = await storage.get(key, { start: from * INDEX_ENTRY_BYTES, end: end * INDEX_ENTRY_BYTES - 1 });

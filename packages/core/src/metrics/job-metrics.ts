@@ -16,7 +16,10 @@ export interface JobMetrics {
  * depth and jobs by status are read when scraped, so they are never stale and cost nothing between
  * scrapes. Each process owns its registry: no global default registry.
  */
-export function createJobMetrics(deps: { jobs: JobRepository; queue: JobQueue }, registry = new Registry()): JobMetrics {
+export function createJobMetrics(
+  deps: { jobs: JobRepository; queue: JobQueue },
+  registry = new Registry(),
+): JobMetrics {
   const finished = new Counter({
     name: 'video_jobs_finished_total',
     help: 'Jobs finished by this process, by final status and pipeline',

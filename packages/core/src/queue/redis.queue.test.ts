@@ -125,9 +125,13 @@ class PrivateRedis {
   }
 
   async up(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
+    this.child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
     await waitFor('redis-server to answer', async () => {
       const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
       try {
@@ -168,7 +172,12 @@ class PrivateRedis {
     await q.enqueue('x');
     await redis.down();
     // Once the queue has noticed, a new command waits in ioredis' offline queue for a reconnect.
-    await waitFor('the outage to be noticed', () => q.ping().then(() => undefined, () => true));
+    await waitFor('the outage to be noticed', () =>
+      q.ping().then(
+        () => undefined,
+        () => true,
+      ),
+    );
     const pending = q.enqueue('y');
     const started = Date.now();
     await q.close();
@@ -192,7 +201,17 @@ class PrivateRedis {
 
     await redis.up();
     const after = queue.dequeue(10_000);
-    await waitFor('the queue to reconnect', async () => ((await queue.ping().then(() => true, () => false)) ? true : undefined), 10_000);
+    await waitFor(
+      'the queue to reconnect',
+      async () =>
+        (await queue.ping().then(
+          () => true,
+          () => false,
+        ))
+          ? true
+          : undefined,
+      10_000,
+    );
     await queue.enqueue('after');
     expect(await after).toBe('after');
   });

@@ -38,7 +38,8 @@ export class LocalStorage implements ObjectStorage {
       await rename(temp, file);
     } catch (err) {
       await unlink(temp).catch((cleanupErr: NodeJS.ErrnoException) => {
-        if (cleanupErr.code !== 'ENOENT') reportCleanupFailure(this.options.logger, `could not remove ${temp}`, cleanupErr);
+        if (cleanupErr.code !== 'ENOENT')
+          reportCleanupFailure(this.options.logger, `could not remove ${temp}`, cleanupErr);
       });
       throw err;
     }

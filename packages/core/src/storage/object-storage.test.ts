@@ -259,7 +259,9 @@ describe.each(backends)('%s', (name, open) => {
     expect(err).toBeInstanceOf(RangeNotSatisfiableError);
     expect((err as RangeNotSatisfiableError).size).toBe(3);
     await storage.put('range/empty.json', Readable.from([]));
-    await expect(storage.get('range/empty.json', { start: 0, end: 0 })).rejects.toBeInstanceOf(RangeNotSatisfiableError);
+    await expect(storage.get('range/empty.json', { start: 0, end: 0 })).rejects.toBeInstanceOf(
+      RangeNotSatisfiableError,
+    );
     await expect(storage.get('range/missing.json', { start: 0, end: 1 })).rejects.toBeInstanceOf(NotFoundError);
   });
 
@@ -293,14 +295,18 @@ describe.each(backends)('%s', (name, open) => {
   if (name === 'LocalStorage') {
     it('leaves no temp file behind after a failed write', async () => {
       const root = (storage as unknown as { root: string }).root;
-      await expect(storage.put('tmpcheck/x.mp4', failingStream(3 * MiB, new Error('cut off')))).rejects.toThrow('cut off');
+      await expect(storage.put('tmpcheck/x.mp4', failingStream(3 * MiB, new Error('cut off')))).rejects.toThrow(
+        'cut off',
+      );
       expect(await readdir(path.join(root, 'tmpcheck'))).toEqual([]);
     });
 
     it('leaves no temp file behind when the source fails before its first byte', async () => {
       const root = (storage as unknown as { root: string }).root;
       for (let i = 0; i < 10; i++) {
-        await expect(storage.put(`tmpearly/${i}.mp4`, failingStream(0, new Error('cut off')))).rejects.toThrow('cut off');
+        await expect(storage.put(`tmpearly/${i}.mp4`, failingStream(0, new Error('cut off')))).rejects.toThrow(
+          'cut off',
+        );
       }
       await sleep(20);
       expect(await readdir(path.join(root, 'tmpearly'))).toEqual([]);
@@ -309,7 +315,9 @@ describe.each(backends)('%s', (name, open) => {
     it('aborts the multipart upload of a failed stream', async () => {
       sentCommands.length = 0;
       logged.length = 0;
-      await expect(storage.put('failing/abort.mp4', failingStream(11 * MiB, new Error('cut off')))).rejects.toThrow('cut off');
+      await expect(storage.put('failing/abort.mp4', failingStream(11 * MiB, new Error('cut off')))).rejects.toThrow(
+        'cut off',
+      );
       expect(sentCommands).toContain('CreateMultipartUploadCommand');
       expect(sentCommands).toContain('AbortMultipartUploadCommand');
       expect(await storage.exists('failing/abort.mp4')).toBe(false);

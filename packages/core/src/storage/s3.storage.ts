@@ -175,11 +175,20 @@ export class S3Storage implements ObjectStorage {
    * `bytes=0-0` as "to the end" and answers 206 for any range of an empty object). Hold every
    * server to the interface: past the end is RangeNotSatisfiableError, and no more than asked.
    */
-  private checkedRange(key: string, body: Readable, range: ByteRange, contentRange?: string, length?: number): Readable {
+  private checkedRange(
+    key: string,
+    body: Readable,
+    range: ByteRange,
+    contentRange?: string,
+    length?: number,
+  ): Readable {
     const total = /\/(\d+)$/.exec(contentRange ?? '')?.[1];
     if (total !== undefined && range.start >= Number(total)) {
       body.destroy();
-      throw new RangeNotSatisfiableError(`byte ${range.start} is past the end of ${key} (${total} bytes)`, Number(total));
+      throw new RangeNotSatisfiableError(
+        `byte ${range.start} is past the end of ${key} (${total} bytes)`,
+        Number(total),
+      );
     }
     const wanted = range.end - range.start + 1;
     if (length === undefined || length <= wanted) return body;

@@ -4,7 +4,15 @@ import type { ModelLayout } from './model-layout';
 import type { Candidate } from './nms';
 
 /** Maps a box from model-input pixels back to the image's pixels and clips it to the image. */
-function toImage(cx: number, cy: number, bw: number, bh: number, g: LetterboxGeometry, width: number, height: number): Box {
+function toImage(
+  cx: number,
+  cy: number,
+  bw: number,
+  bh: number,
+  g: LetterboxGeometry,
+  width: number,
+  height: number,
+): Box {
   const clip = (v: number, max: number) => Math.min(max, Math.max(0, v));
   return [
     clip((cx - bw / 2 - g.offsetX) / g.scale, width),
@@ -17,7 +25,14 @@ function toImage(cx: number, cy: number, bw: number, bh: number, g: LetterboxGeo
 const hasArea = (b: Box) => b[2] > b[0] && b[3] > b[1];
 
 /** YOLOX [1, N, 5 + C]: grid offsets decoded per stride; score = objectness x best class score. */
-export function decodeYolox(out: Float32Array, layout: ModelLayout, g: LetterboxGeometry, width: number, height: number, minScore: number): Candidate[] {
+export function decodeYolox(
+  out: Float32Array,
+  layout: ModelLayout,
+  g: LetterboxGeometry,
+  width: number,
+  height: number,
+  minScore: number,
+): Candidate[] {
   const stride = 5 + layout.classCount;
   const found: Candidate[] = [];
   let i = 0;
@@ -37,7 +52,15 @@ export function decodeYolox(out: Float32Array, layout: ModelLayout, g: Letterbox
         }
         const score = objectness * best;
         if (score < minScore) continue;
-        const box = toImage((out[o] + gx) * s, (out[o + 1] + gy) * s, Math.exp(out[o + 2]) * s, Math.exp(out[o + 3]) * s, g, width, height);
+        const box = toImage(
+          (out[o] + gx) * s,
+          (out[o + 1] + gy) * s,
+          Math.exp(out[o + 2]) * s,
+          Math.exp(out[o + 3]) * s,
+          g,
+          width,
+          height,
+        );
         if (hasArea(box)) found.push({ classId, score, box });
       }
     }
@@ -46,7 +69,14 @@ export function decodeYolox(out: Float32Array, layout: ModelLayout, g: Letterbox
 }
 
 /** Ultralytics [1, 4 + C, N], column-major per anchor: cx, cy, w, h in input pixels, then class probabilities. */
-export function decodeUltralytics(out: Float32Array, layout: ModelLayout, g: LetterboxGeometry, width: number, height: number, minScore: number): Candidate[] {
+export function decodeUltralytics(
+  out: Float32Array,
+  layout: ModelLayout,
+  g: LetterboxGeometry,
+  width: number,
+  height: number,
+  minScore: number,
+): Candidate[] {
   const n = layout.anchors;
   const found: Candidate[] = [];
   for (let i = 0; i < n; i++) {

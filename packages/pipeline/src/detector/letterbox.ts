@@ -16,7 +16,10 @@ const PAD = 114;
  * into a CHW float32 tensor padded with 114 grey, in the pixel format the layout was trained on:
  * YOLOX BGR 0..255 placed top-left, Ultralytics RGB 0..1 centred.
  */
-export async function letterbox(image: RgbImage, layout: ModelLayout): Promise<{ tensor: Float32Array; geometry: LetterboxGeometry }> {
+export async function letterbox(
+  image: RgbImage,
+  layout: ModelLayout,
+): Promise<{ tensor: Float32Array; geometry: LetterboxGeometry }> {
   const { inputWidth: W, inputHeight: H } = layout;
   const scale = Math.min(W / image.width, H / image.height);
   const w = Math.min(W, Math.max(1, Math.round(image.width * scale)));
@@ -34,7 +37,16 @@ export async function letterbox(image: RgbImage, layout: ModelLayout): Promise<{
   return { tensor: toTensor(pixels, w, h, offsetX, offsetY, layout.kind, W, H), geometry: { scale, offsetX, offsetY } };
 }
 
-function toTensor(px: Buffer, w: number, h: number, ox: number, oy: number, kind: LayoutKind, W: number, H: number): Float32Array {
+function toTensor(
+  px: Buffer,
+  w: number,
+  h: number,
+  ox: number,
+  oy: number,
+  kind: LayoutKind,
+  W: number,
+  H: number,
+): Float32Array {
   const plane = W * H;
   const tensor = new Float32Array(3 * plane);
   const norm = kind === 'ultralytics' ? 1 / 255 : 1;

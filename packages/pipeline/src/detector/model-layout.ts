@@ -26,14 +26,16 @@ export class ModelFormatError extends Error {
 const STRIDES = [8, 16, 32];
 
 /** Anchor points of a detection head with strides 8, 16, 32 on an input of this size. */
-export const anchorCount = (w: number, h: number) => STRIDES.reduce((n, s) => n + Math.floor(w / s) * Math.floor(h / s), 0);
+export const anchorCount = (w: number, h: number) =>
+  STRIDES.reduce((n, s) => n + Math.floor(w / s) * Math.floor(h / s), 0);
 
 export function recogniseLayout(outputShape: readonly number[], inputWidth: number, inputHeight: number): ModelLayout {
   const anchors = anchorCount(inputWidth, inputHeight);
   const [batch, a, b] = outputShape;
   if (outputShape.length === 3 && batch === 1) {
     if (a === anchors && b > 5) return { kind: 'yolox', classCount: b - 5, anchors, inputWidth, inputHeight };
-    if (b === anchors && a > 4 && a < anchors) return { kind: 'ultralytics', classCount: a - 4, anchors, inputWidth, inputHeight };
+    if (b === anchors && a > 4 && a < anchors)
+      return { kind: 'ultralytics', classCount: a - 4, anchors, inputWidth, inputHeight };
   }
   throw new ModelFormatError(
     `unsupported detection model: output shape [${outputShape.join(', ')}] for a ${inputWidth}x${inputHeight} input is ` +

@@ -1,6 +1,10 @@
 import { iou, nmsPerClass, type Candidate } from './nms';
 
-const c = (classId: number, score: number, box: [number, number, number, number]): Candidate => ({ classId, score, box });
+const c = (classId: number, score: number, box: [number, number, number, number]): Candidate => ({
+  classId,
+  score,
+  box,
+});
 
 describe('nmsPerClass', () => {
   it('keeps the best of two overlapping boxes of one class', () => {

@@ -17,7 +17,12 @@ export function iou(a: Box, b: Box): number {
 
 /** Highest score first; ties broken by class and position so the order never depends on input order. */
 export const byScore = (a: Candidate, b: Candidate) =>
-  b.score - a.score || a.classId - b.classId || a.box[0] - b.box[0] || a.box[1] - b.box[1] || a.box[2] - b.box[2] || a.box[3] - b.box[3];
+  b.score - a.score ||
+  a.classId - b.classId ||
+  a.box[0] - b.box[0] ||
+  a.box[1] - b.box[1] ||
+  a.box[2] - b.box[2] ||
+  a.box[3] - b.box[3];
 
 /**
  * Greedy non-maximum suppression within each class: a box is dropped when it overlaps a

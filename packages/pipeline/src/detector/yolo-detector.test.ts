@@ -89,7 +89,10 @@ describe(YoloDetector.name, () => {
       setAnchor(out, 7, [49, 49, 20, 40], 0, 0.7); // a person in the same place: another class, kept
       setAnchor(out, 8, [10, 40, 8, 8], 16, 0.2); // a dog below the confidence floor
       const file = path.join(tmp.dir, 'ultralytics.onnx');
-      fs.writeFileSync(file, makeConstantOutputModel({ inputShape: [1, 3, W, W], outputShape: [1, 84, N], values: out }));
+      fs.writeFileSync(
+        file,
+        makeConstantOutputModel({ inputShape: [1, 3, W, W], outputShape: [1, 84, N], values: out }),
+      );
       detector = await YoloDetector.create({ modelPath: file, minConfidence: 0.35, threads: 1 });
     });
     afterAll(async () => {
@@ -147,14 +150,19 @@ describe(YoloDetector.name, () => {
 
     it('refuses a model whose output is neither layout, naming the shape', async () => {
       const file = path.join(tmp.dir, 'odd.onnx');
-      fs.writeFileSync(file, makeConstantOutputModel({ inputShape: [1, 3, 96, 96], outputShape: [1, 10, 7], values: new Float32Array(70) }));
+      fs.writeFileSync(
+        file,
+        makeConstantOutputModel({ inputShape: [1, 3, 96, 96], outputShape: [1, 10, 7], values: new Float32Array(70) }),
+      );
       const created = YoloDetector.create({ modelPath: file });
       await expect(created).rejects.toBeInstanceOf(ModelFormatError);
       await expect(created).rejects.toThrow(/output shape \[1, 10, 7\].*neither YOLOX.*nor Ultralytics/);
     });
 
     it('says how to get the model when the file is missing', async () => {
-      await expect(YoloDetector.create({ modelPath: path.join(tmp.dir, 'missing.onnx') })).rejects.toThrow(/models:fetch|MODEL_PATH/);
+      await expect(YoloDetector.create({ modelPath: path.join(tmp.dir, 'missing.onnx') })).rejects.toThrow(
+        /models:fetch|MODEL_PATH/,
+      );
     });
   });
 });

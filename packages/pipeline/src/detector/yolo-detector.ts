@@ -59,10 +59,13 @@ export class YoloDetector implements Detector {
   static async create(options: YoloDetectorOptions = {}): Promise<YoloDetector> {
     const modelPath = options.modelPath ?? defaultModelPath();
     if (!fs.existsSync(modelPath)) {
-      throw new ModelFormatError(`detector model not found at ${modelPath}: run \`pnpm models:fetch\` or set MODEL_PATH`);
+      throw new ModelFormatError(
+        `detector model not found at ${modelPath}: run \`pnpm models:fetch\` or set MODEL_PATH`,
+      );
     }
     const minConfidence = options.minConfidence ?? DEFAULT_MIN_CONFIDENCE;
-    if (!(minConfidence > 0 && minConfidence < 1)) throw new RangeError(`minConfidence must be in (0, 1), got ${minConfidence}`);
+    if (!(minConfidence > 0 && minConfidence < 1))
+      throw new RangeError(`minConfidence must be in (0, 1), got ${minConfidence}`);
     const session = await ort.InferenceSession.create(modelPath, {
       intraOpNumThreads: options.threads ?? Math.min(2, os.availableParallelism()),
       interOpNumThreads: 1,
@@ -137,7 +140,9 @@ async function inspect(session: ort.InferenceSession, modelPath: string): Promis
   const shape = input?.isTensor ? input.shape : [];
   const [, channels, h, w] = shape;
   if (shape.length !== 4 || channels !== 3 || typeof h !== 'number' || typeof w !== 'number' || h < 32 || w < 32) {
-    throw new ModelFormatError(`unsupported detection model ${modelPath}: input shape [${shape.join(', ')}] is not a fixed [1, 3, H, W] image`);
+    throw new ModelFormatError(
+      `unsupported detection model ${modelPath}: input shape [${shape.join(', ')}] is not a fixed [1, 3, H, W] image`,
+    );
   }
   const output = session.outputMetadata[0];
   let outShape = output?.isTensor ? output.shape : [];

@@ -13,7 +13,8 @@ export function parseLogLine(raw: string): LogLine {
   return m ? { level: m[1], text: m[2].trim() } : { level: 'unknown', text: raw.trim() };
 }
 
-export const isErrorLevel = (line: LogLine) => line.level === 'error' || line.level === 'fatal' || line.level === 'panic';
+export const isErrorLevel = (line: LogLine) =>
+  line.level === 'error' || line.level === 'fatal' || line.level === 'panic';
 
 /** Splits a byte stream into lines (\n or \r) and hands each complete one to `onLine`. */
 export function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer): void; end(): void } {
@@ -41,11 +42,13 @@ export function mediaErrorFromLog(messages: string[], fallback = 'could not deco
   const detail = first ? ` (ffmpeg: ${first})` : '';
   if (/moov atom not found/i.test(all)) return new UnsupportedMediaError('file is truncated: moov atom not found');
   if (/partial file/i.test(all)) return new UnsupportedMediaError('file is truncated: its video data ends early');
-  if (/matches no streams|does not contain any stream|no video stream/i.test(all)) return new UnsupportedMediaError('no video stream');
+  if (/matches no streams|does not contain any stream|no video stream/i.test(all))
+    return new UnsupportedMediaError('no video stream');
   // The container opened but frames inside it are damaged: a decoder error, not a format problem.
   if (/error while decoding|corrupt|NAL unit|concealing|decode_slice/i.test(all)) {
     return new UnsupportedMediaError(`could not decode video: some frames are damaged${detail}`);
   }
-  if (/Invalid data found when processing input/i.test(all)) return new UnsupportedMediaError(`not an MP4 that ffmpeg can read${detail}`);
+  if (/Invalid data found when processing input/i.test(all))
+    return new UnsupportedMediaError(`not an MP4 that ffmpeg can read${detail}`);
   return new UnsupportedMediaError(`${fallback}${detail}`);
 }

@@ -50,11 +50,25 @@ afterAll(() => tmp.remove());
 describe(FrameSource.name, () => {
   describe('probe', () => {
     it('reads width, height, fps, frame count and duration', async () => {
-      expect(await source.probe(video30)).toEqual({ width: 320, height: 240, fps: 30, frameCount: 30, durationMs: 1000, startMs: 0, codec: 'h264', pixFmt: 'yuv420p' });
+      expect(await source.probe(video30)).toEqual({
+        width: 320,
+        height: 240,
+        fps: 30,
+        frameCount: 30,
+        durationMs: 1000,
+        startMs: 0,
+        codec: 'h264',
+        pixFmt: 'yuv420p',
+      });
     });
 
     it('reads the 1080p sample', async () => {
-      expect(await source.probe(samplePath('chickens.mp4'))).toMatchObject({ width: 1920, height: 1080, fps: 30, frameCount: 354 });
+      expect(await source.probe(samplePath('chickens.mp4'))).toMatchObject({
+        width: 1920,
+        height: 1080,
+        fps: 30,
+        frameCount: 354,
+      });
     });
   });
 
@@ -162,12 +176,28 @@ describe(FrameSource.name, () => {
   describe('bad videos', () => {
     const cases: Array<[string, (dir: string) => Promise<string>, RegExp]> = [
       ['a zero-byte file', (d) => makeEmptyFile(path.join(d, 'empty.mp4')), /^file is empty$/],
-      ['random bytes behind an ftyp header', (d) => makeRandomFtypFile(path.join(d, 'random.mp4')), /moov atom not found/],
+      [
+        'random bytes behind an ftyp header',
+        (d) => makeRandomFtypFile(path.join(d, 'random.mp4')),
+        /moov atom not found/,
+      ],
       ['a JPEG renamed .mp4', async () => samplePath('dogs2.jpg'), /^not an MP4/],
-      ['an MP4 cut in half (moov at the end)', async (d) => makeTruncatedCopy(await makeMoovAtEndMp4(path.join(d, 'm.mp4')), path.join(d, 'half-m.mp4')), /^file is truncated: moov atom not found$/],
-      ['an MP4 cut in half (faststart)', async (d) => makeTruncatedCopy(video30, path.join(d, 'half-f.mp4')), /^file is truncated/],
+      [
+        'an MP4 cut in half (moov at the end)',
+        async (d) => makeTruncatedCopy(await makeMoovAtEndMp4(path.join(d, 'm.mp4')), path.join(d, 'half-m.mp4')),
+        /^file is truncated: moov atom not found$/,
+      ],
+      [
+        'an MP4 cut in half (faststart)',
+        async (d) => makeTruncatedCopy(video30, path.join(d, 'half-f.mp4')),
+        /^file is truncated/,
+      ],
       ['an audio-only MP4', (d) => makeAudioOnlyMp4(path.join(d, 'audio.mp4')), /^no video stream/],
-      ['an MP4 whose middle frames are damaged', (d) => makeCorruptedMidwayCopy(long, path.join(d, 'damaged.mp4')), /^could not decode video/],
+      [
+        'an MP4 whose middle frames are damaged',
+        (d) => makeCorruptedMidwayCopy(long, path.join(d, 'damaged.mp4')),
+        /^could not decode video/,
+      ],
     ];
 
     it.each(cases)('refuses %s with an UnsupportedMediaError a user understands', async (_name, make, message) => {
@@ -189,18 +219,22 @@ describe(FrameSource.name, () => {
       ['resolution', 'res.mp4', makeResolutionChangeMp4, { width: 640, height: 360 }],
       ['pixel format', 'fmt.mp4', makePixelFormatChangeMp4, { width: 320, height: 240 }],
       ['aspect ratio', 'aspect.mp4', makeAspectChangeMp4, { width: 640, height: 360 }],
-    ] as const)('gives every frame of a video whose %s changes mid-stream, all at the first frame\'s size', async (_what, name, fn, size) => {
-      const file = await make(name, fn);
-      const frames = await collect(file);
-      expect(frames.length).toBeGreaterThanOrEqual(38);
-      expect(frames.map((f) => f.index)).toEqual(frames.map((_, i) => i));
-      for (const f of frames) expect([f.width, f.height, f.data.length]).toEqual([size.width, size.height, size.width * size.height * 3]);
-      // The frames after the change carry the second clip's picture, scaled, not a stale or blank frame.
-      expect(frames[30].data.equals(frames[10].data)).toBe(false);
-      const strided = await collect(file, { frameStride: 3, fitWithin: { width: 416, height: 416 } });
-      expect(strided.map((f) => f.index)).toEqual(strided.map((_, i) => 3 * i));
-      expect(strided.length).toBe(Math.ceil(frames.length / 3));
-    });
+    ] as const)(
+      "gives every frame of a video whose %s changes mid-stream, all at the first frame's size",
+      async (_what, name, fn, size) => {
+        const file = await make(name, fn);
+        const frames = await collect(file);
+        expect(frames.length).toBeGreaterThanOrEqual(38);
+        expect(frames.map((f) => f.index)).toEqual(frames.map((_, i) => i));
+        for (const f of frames)
+          expect([f.width, f.height, f.data.length]).toEqual([size.width, size.height, size.width * size.height * 3]);
+        // The frames after the change carry the second clip's picture, scaled, not a stale or blank frame.
+        expect(frames[30].data.equals(frames[10].data)).toBe(false);
+        const strided = await collect(file, { frameStride: 3, fitWithin: { width: 416, height: 416 } });
+        expect(strided.map((f) => f.index)).toEqual(strided.map((_, i) => 3 * i));
+        expect(strided.length).toBe(Math.ceil(frames.length / 3));
+      },
+    );
 
     it('gives the same fitted pixels whether or not the full frame comes beside them', async () => {
       const file = await make('res2.mp4', makeResolutionChangeMp4);
@@ -218,7 +252,9 @@ describe(FrameSource.name, () => {
       const file = await make('huge.mp4', (p) => makeSizedMp4(p, 8192, 8192));
       const error = await collect(file).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(VideoLimitError);
-      expect((error as Error).message).toMatch(/8192x8192 \(67108864 pixels\), over the limit of 33177600 pixels \(MAX_VIDEO_PIXELS\)/);
+      expect((error as Error).message).toMatch(
+        /8192x8192 \(67108864 pixels\), over the limit of 33177600 pixels \(MAX_VIDEO_PIXELS\)/,
+      );
       expect(source.running.size).toBe(0);
     });
 
@@ -234,15 +270,32 @@ describe(FrameSource.name, () => {
 
     it('refuses a video longer than MAX_VIDEO_SECONDS with the limit in the message', async () => {
       const file = await make('long.mp4', makeLongDurationMp4);
-      await expect(collect(file)).rejects.toThrow(/lasts 6\.94 h \(25000 s\), over the limit of 6\.00 h \(21600 s\) \(MAX_VIDEO_SECONDS\)/);
+      await expect(collect(file)).rejects.toThrow(
+        /lasts 6\.94 h \(25000 s\), over the limit of 6\.00 h \(21600 s\) \(MAX_VIDEO_SECONDS\)/,
+      );
     });
 
     it.each([
       ['an odd 641x361 frame', 'odd.mp4', (p: string) => makeSizedMp4(p, 641, 361, { pixFmt: 'yuv444p' }), [641, 361]],
       ['10-bit H.264', 'ten.mp4', (p: string) => makeSizedMp4(p, 320, 240, { pixFmt: 'yuv420p10le' }), [320, 240]],
-      ['HEVC', 'hevc.mp4', (p: string) => makeSizedMp4(p, 320, 240, { codec: 'libx265', extra: ['-x265-params', 'log-level=error'] }), [320, 240]],
-      ['MJPEG', 'mjpeg.mp4', (p: string) => makeSizedMp4(p, 320, 240, { codec: 'mjpeg', pixFmt: 'yuvj420p' }), [320, 240]],
-      ['rotation metadata', 'rot.mp4', (p: string) => makeSizedMp4(p, 320, 240, { extra: ['-metadata:s:v:0', 'rotate=90'] }), [320, 240]],
+      [
+        'HEVC',
+        'hevc.mp4',
+        (p: string) => makeSizedMp4(p, 320, 240, { codec: 'libx265', extra: ['-x265-params', 'log-level=error'] }),
+        [320, 240],
+      ],
+      [
+        'MJPEG',
+        'mjpeg.mp4',
+        (p: string) => makeSizedMp4(p, 320, 240, { codec: 'mjpeg', pixFmt: 'yuvj420p' }),
+        [320, 240],
+      ],
+      [
+        'rotation metadata',
+        'rot.mp4',
+        (p: string) => makeSizedMp4(p, 320, 240, { extra: ['-metadata:s:v:0', 'rotate=90'] }),
+        [320, 240],
+      ],
       ['a 16x16 frame', 'tiny.mp4', (p: string) => makeSizedMp4(p, 16, 16), [16, 16]],
     ] as const)('still reads %s', async (_what, name, fn, [width, height]) => {
       const frames = await collect(await make(name, fn));

@@ -88,8 +88,10 @@ export class FrameSource {
 
   async *frames(path: string, options: FrameReadOptions): AsyncGenerator<Frame> {
     const { frameStride, maxFrames, signal } = options;
-    if (!Number.isInteger(frameStride) || frameStride < 1) throw new RangeError(`frameStride must be an integer >= 1, got ${frameStride}`);
-    if (maxFrames !== null && (!Number.isInteger(maxFrames) || maxFrames < 1)) throw new RangeError(`maxFrames must be an integer >= 1 or null, got ${maxFrames}`);
+    if (!Number.isInteger(frameStride) || frameStride < 1)
+      throw new RangeError(`frameStride must be an integer >= 1, got ${frameStride}`);
+    if (maxFrames !== null && (!Number.isInteger(maxFrames) || maxFrames < 1))
+      throw new RangeError(`maxFrames must be an integer >= 1 or null, got ${maxFrames}`);
     signal?.throwIfAborted();
     const info = options.info ?? (await this.probe(path, signal));
     checkVideoLimits(info, this.limits);
@@ -134,7 +136,8 @@ function fit(info: VideoInfo, box: Size): Size {
 
 function outputLayout(info: VideoInfo, options: FrameReadOptions): OutputLayout {
   const full = { width: info.width, height: info.height };
-  if (options.fitWithin) return { size: fit(info, options.fitWithin), fitted: fit(info, options.fitWithin), stacked: false };
+  if (options.fitWithin)
+    return { size: fit(info, options.fitWithin), fitted: fit(info, options.fitWithin), stacked: false };
   if (!options.alsoFitWithin) return { size: full, stacked: false };
   const fitted = fit(info, options.alsoFitWithin);
   // A video already within the box: the fitted copy is the frame itself.
@@ -152,7 +155,14 @@ function unstack(data: Buffer, offset: number, fullWidth: number, fitted: Size):
   return { data: out, ...fitted };
 }
 
-function ffmpegArgs(path: string, options: FrameReadOptions, info: VideoInfo, layout: OutputLayout, limits: VideoLimits, threads?: number): string[] {
+function ffmpegArgs(
+  path: string,
+  options: FrameReadOptions,
+  info: VideoInfo,
+  layout: OutputLayout,
+  limits: VideoLimits,
+  threads?: number,
+): string[] {
   const { size, fitted } = layout;
   const chain: string[] = [];
   if (options.frameStride > 1) chain.push(`select='not(mod(n\\,${options.frameStride}))'`);
@@ -172,7 +182,8 @@ function ffmpegArgs(path: string, options: FrameReadOptions, info: VideoInfo, la
   const fittedChain = (s: Size) => `scale=${s.width}:${s.height}:flags=bilinear,format=rgb24`;
   let graph: string;
   if (layout.stacked) {
-    graph = `${chain.join(',')},split[full][small];[small]${fittedChain(fitted!)},pad=${size.width}:${fitted!.height}[fit];` +
+    graph =
+      `${chain.join(',')},split[full][small];[small]${fittedChain(fitted!)},pad=${size.width}:${fitted!.height}[fit];` +
       `[full]format=rgb24[rgb];[rgb][fit]vstack`;
   } else if (size.width !== info.width || size.height !== info.height) {
     graph = [...chain, fittedChain(size)].join(',');
@@ -180,21 +191,38 @@ function ffmpegArgs(path: string, options: FrameReadOptions, info: VideoInfo, la
     graph = [...chain, 'format=rgb24'].join(',');
   }
   return [
-    '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info',
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-loglevel',
+    'level+info',
     // Frames as stored: rotation metadata is not applied, so sizes match ffprobe's width x height.
     '-noautorotate',
     // Keep the filter graph built for the first frame when a frame's size or format changes.
-    '-reinit_filter', '0',
+    '-reinit_filter',
+    '0',
     // The decoder refuses a frame over MAX_VIDEO_PIXELS (one appearing mid-stream), before allocating it.
-    '-max_pixels', String(limits.maxPixels),
+    '-max_pixels',
+    String(limits.maxPixels),
     ...(threads !== undefined ? ['-threads', String(threads)] : []),
-    '-i', path,
-    '-map', '0:v:0', '-an', '-sn', '-dn',
-    '-vf', graph,
+    '-i',
+    path,
+    '-map',
+    '0:v:0',
+    '-an',
+    '-sn',
+    '-dn',
+    '-vf',
+    graph,
     // Passthrough: every selected frame exactly once, no duplication or dropping to a frame rate.
-    '-vsync', '0',
+    '-vsync',
+    '0',
     ...(options.maxFrames !== null ? ['-frames:v', String(options.maxFrames)] : []),
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    'pipe:1',
   ];
 }
 
@@ -206,22 +234,34 @@ const CRASH_SIGNALS = new Set(['SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGFPE', 'SIGABRT
  * fewer frames than the container indexes all mean the results would silently miss part of the
  * video, so the read fails instead of looking complete.
  */
-function checkCompleteRead(reader: FrameReader, info: VideoInfo, options: FrameReadOptions, delivered: number, lastTimestampMs: number | null): void {
+function checkCompleteRead(
+  reader: FrameReader,
+  info: VideoInfo,
+  options: FrameReadOptions,
+  delivered: number,
+  lastTimestampMs: number | null,
+): void {
   const exit = reader.exitStatus;
   if (reader.error) throw reader.error;
   if (exit?.signal) {
     // A crash on a file is deterministic (final failure); a kill from outside (OOM killer, an
     // operator) is not the video's fault, so that attempt fails like any unexpected error.
     if (CRASH_SIGNALS.has(exit.signal)) {
-      throw new UnsupportedMediaError(`could not decode video: ffmpeg crashed (${exit.signal}) while decoding it, after ${delivered} frames`);
+      throw new UnsupportedMediaError(
+        `could not decode video: ffmpeg crashed (${exit.signal}) while decoding it, after ${delivered} frames`,
+      );
     }
     throw new Error(`ffmpeg was killed by ${exit.signal} after ${delivered} frames`);
   }
   if (!exit || exit.code !== 0) {
-    throw mediaErrorFromLog(reader.errors.length ? reader.errors : reader.tail, `could not decode video (ffmpeg exited with ${exit?.code})`);
+    throw mediaErrorFromLog(
+      reader.errors.length ? reader.errors : reader.tail,
+      `could not decode video (ffmpeg exited with ${exit?.code})`,
+    );
   }
   if (reader.errors.length) throw mediaErrorFromLog(reader.errors, 'could not decode video');
-  if (reader.leftoverBytes) throw new UnsupportedMediaError('could not decode video: ffmpeg stopped in the middle of a frame');
+  if (reader.leftoverBytes)
+    throw new UnsupportedMediaError('could not decode video: ffmpeg stopped in the middle of a frame');
   if (info.frameCount !== null) {
     const selectable = Math.ceil(info.frameCount / options.frameStride);
     const expected = options.maxFrames === null ? selectable : Math.min(options.maxFrames, selectable);
@@ -234,6 +274,8 @@ function checkCompleteRead(reader: FrameReader, info: VideoInfo, options: FrameR
       const endMs = info.startMs + info.durationMs;
       if (lastTimestampMs >= endMs - (options.frameStride + 2) * frameMs - info.durationMs * 0.02) return;
     }
-    throw new UnsupportedMediaError(`file is truncated: decoded ${delivered} of the ${expected} frames its index lists`);
+    throw new UnsupportedMediaError(
+      `file is truncated: decoded ${delivered} of the ${expected} frames its index lists`,
+    );
   }
 }

@@ -20,8 +20,18 @@ export interface VideoInfo {
 }
 
 interface ProbeJson {
-  streams?: Array<{ codec_type?: string; codec_name?: string; width?: number; height?: number; avg_frame_rate?: string;
-    r_frame_rate?: string; nb_frames?: string; duration?: string; start_time?: string; pix_fmt?: string }>;
+  streams?: Array<{
+    codec_type?: string;
+    codec_name?: string;
+    width?: number;
+    height?: number;
+    avg_frame_rate?: string;
+    r_frame_rate?: string;
+    nb_frames?: string;
+    duration?: string;
+    start_time?: string;
+    pix_fmt?: string;
+  }>;
   format?: { duration?: string };
 }
 
@@ -49,17 +59,29 @@ const rate = (r?: string) => {
 /** Reads the facts of the first video stream with ffprobe; a file that is not a readable MP4 video is an UnsupportedMediaError. */
 export async function probeVideo(ffprobe: string, path: string, signal?: AbortSignal): Promise<VideoInfo> {
   await checkIsMp4(path);
-  const args = ['-v', 'error', '-of', 'json', '-show_entries',
-    'stream=codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration,start_time,pix_fmt:format=duration', path];
-  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number }>((resolve, reject) => {
-    execFile(ffprobe, args, { maxBuffer: 16 * 1024 * 1024, signal }, (err, stdout, stderr) => {
-      // ExecFileException is an Error whose type (built with Omit<>) no longer says so.
-      const failure: Error | null = err;
-      if (failure && typeof (failure as { code?: unknown }).code !== 'number') reject(failure);
-      else resolve({ stdout, stderr, code: err ? Number((err as { code?: unknown }).code) : 0 });
-    });
-  });
-  const messages = stderr.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const args = [
+    '-v',
+    'error',
+    '-of',
+    'json',
+    '-show_entries',
+    'stream=codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration,start_time,pix_fmt:format=duration',
+    path,
+  ];
+  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number }>(
+    (resolve, reject) => {
+      execFile(ffprobe, args, { maxBuffer: 16 * 1024 * 1024, signal }, (err, stdout, stderr) => {
+        // ExecFileException is an Error whose type (built with Omit<>) no longer says so.
+        const failure: Error | null = err;
+        if (failure && typeof (failure as { code?: unknown }).code !== 'number') reject(failure);
+        else resolve({ stdout, stderr, code: err ? Number((err as { code?: unknown }).code) : 0 });
+      });
+    },
+  );
+  const messages = stderr
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (code !== 0) throw mediaErrorFromLog(messages, 'could not read the video');
   const json = JSON.parse(stdout) as ProbeJson;
   const video = json.streams?.find((s) => s.codec_type === 'video');
@@ -67,7 +89,8 @@ export async function probeVideo(ffprobe: string, path: string, signal?: AbortSi
     const audio = json.streams?.some((s) => s.codec_type === 'audio');
     throw new UnsupportedMediaError(audio ? 'no video stream (the file has only audio)' : 'no video stream');
   }
-  if (!video.width || !video.height) throw mediaErrorFromLog(messages, 'could not decode video: its frame size is unknown');
+  if (!video.width || !video.height)
+    throw mediaErrorFromLog(messages, 'could not decode video: its frame size is unknown');
   const frames = Number(video.nb_frames);
   const seconds = Number(video.duration ?? json.format?.duration);
   const start = Number(video.start_time);

@@ -17,10 +17,25 @@ export interface UploadLimitCheckOptions {
  * a faststart MP4). Anything it cannot tell, it does not refuse: the worker probes the file again and
  * fails the job with a clear message, so an unreadable upload keeps its existing answer.
  */
-export async function checkUploadLimits(open: () => Promise<Readable>, options: UploadLimitCheckOptions): Promise<void> {
+export async function checkUploadLimits(
+  open: () => Promise<Readable>,
+  options: UploadLimitCheckOptions,
+): Promise<void> {
   const body = await open();
-  const proc = spawn(options.ffprobePath ?? ffprobePath(), ['-v', 'error', '-of', 'json', '-show_entries',
-    'stream=codec_type,width,height,duration:format=duration', '-i', 'pipe:0'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const proc = spawn(
+    options.ffprobePath ?? ffprobePath(),
+    [
+      '-v',
+      'error',
+      '-of',
+      'json',
+      '-show_entries',
+      'stream=codec_type,width,height,duration:format=duration',
+      '-i',
+      'pipe:0',
+    ],
+    { stdio: ['pipe', 'pipe', 'ignore'] },
+  );
   // ffprobe closes its input once it has what it needs: EPIPE then is expected, not a failure.
   proc.stdin.on('error', () => undefined);
   body.on('error', () => proc.stdin.destroy());
@@ -36,7 +51,10 @@ export async function checkUploadLimits(open: () => Promise<Readable>, options: 
   body.unpipe(proc.stdin);
   body.destroy();
   if (code !== 0) return;
-  let json: { streams?: Array<{ codec_type?: string; width?: number; height?: number; duration?: string }>; format?: { duration?: string } };
+  let json: {
+    streams?: Array<{ codec_type?: string; width?: number; height?: number; duration?: string }>;
+    format?: { duration?: string };
+  };
   try {
     json = JSON.parse(out) as typeof json;
   } catch {
@@ -46,7 +64,16 @@ export async function checkUploadLimits(open: () => Promise<Readable>, options: 
   if (!video?.width || !video.height) return;
   const seconds = Number(video.duration ?? json.format?.duration);
   checkVideoLimits(
-    { width: video.width, height: video.height, fps: 0, frameCount: null, durationMs: Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : null, startMs: 0, codec: 'unknown', pixFmt: null },
+    {
+      width: video.width,
+      height: video.height,
+      fps: 0,
+      frameCount: null,
+      durationMs: Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : null,
+      startMs: 0,
+      codec: 'unknown',
+      pixFmt: null,
+    },
     options.limits,
   );
 }

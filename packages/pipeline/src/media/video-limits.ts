@@ -10,7 +10,10 @@ export interface VideoLimits {
 }
 
 /** 7680x4320 (8K UHD) and 6 hours (AWS Rekognition Video's limit). */
-export const DEFAULT_VIDEO_LIMITS: Readonly<VideoLimits> = Object.freeze({ maxPixels: 7680 * 4320, maxSeconds: 6 * 3600 });
+export const DEFAULT_VIDEO_LIMITS: Readonly<VideoLimits> = Object.freeze({
+  maxPixels: 7680 * 4320,
+  maxSeconds: 6 * 3600,
+});
 
 /** Refuses, before anything is decoded, a video whose probed frame size or duration is over a limit. */
 export function checkVideoLimits(info: VideoInfo, limits: VideoLimits): void {

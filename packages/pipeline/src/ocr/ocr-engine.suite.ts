@@ -21,7 +21,10 @@ const wordsOf = (lines: TextLine[]) => lines.flatMap((l) => l.text.toUpperCase()
 const joined = (lines: TextLine[]) => lines.map((l) => l.text.toUpperCase().replace(/\s+/g, '')).join('|');
 
 const contains = (outer: Box, inner: Box, slack: number) =>
-  outer[0] <= inner[0] + slack && outer[1] <= inner[1] + slack && outer[2] >= inner[2] - slack && outer[3] >= inner[3] - slack;
+  outer[0] <= inner[0] + slack &&
+  outer[1] <= inner[1] + slack &&
+  outer[2] >= inner[2] - slack &&
+  outer[3] >= inner[3] - slack;
 
 const expectSaneLine = (line: TextLine, image: RgbImage) => {
   expect(typeof line.text).toBe('string');
@@ -70,7 +73,7 @@ export function describeOcrEngine(name: string, createOcr: () => Promise<Ocr>, o
       // The box holds the drawn text, give or take a few pixels, and is not the whole frame.
       expect(contains(line.box, ink, 4)).toBe(true);
       const [x1, y1, x2, y2] = line.box;
-      expect((x2 - x1) * (y2 - y1)).toBeLessThan(((ink[2] - ink[0]) * (ink[3] - ink[1])) * 3);
+      expect((x2 - x1) * (y2 - y1)).toBeLessThan((ink[2] - ink[0]) * (ink[3] - ink[1]) * 3);
     });
 
     it('returns no lines for a blank frame', async () => {
@@ -87,7 +90,13 @@ export function describeOcrEngine(name: string, createOcr: () => Promise<Ocr>, o
     });
 
     it('reads light text on a dark background, as video overlays often are', async () => {
-      const image = await makeTextImage({ text: 'EXIT 42 WEST', width: 640, height: 360, background: '#101010', color: 'white' });
+      const image = await makeTextImage({
+        text: 'EXIT 42 WEST',
+        width: 640,
+        height: 360,
+        background: '#101010',
+        color: 'white',
+      });
       expect(joined(await engine().read(image))).toContain('EXIT42WEST');
     });
 
@@ -97,7 +106,11 @@ export function describeOcrEngine(name: string, createOcr: () => Promise<Ocr>, o
     });
 
     it('reads frames given concurrently', async () => {
-      const results = await Promise.all([engine().read(sign), engine().read(makeBlankImage(640, 360)), engine().read(sign)]);
+      const results = await Promise.all([
+        engine().read(sign),
+        engine().read(makeBlankImage(640, 360)),
+        engine().read(sign),
+      ]);
       expect(joined(results[0])).toContain('EXIT42WEST');
       expect(results[1]).toEqual([]);
       expect(results[2]).toEqual(results[0]);

@@ -27,7 +27,21 @@ describe('ctcGreedyDecode', () => {
   const charset = ['', 'a', 'b', ' '];
 
   it('merges repeats, drops blanks, and keeps a letter repeated across a blank', () => {
-    const probs = steps([[[1, 0.9], [1, 0.8], [0, 0.9], [1, 0.7], [2, 0.6], [2, 0.9], [3, 0.5], [1, 0.8]]], 4);
+    const probs = steps(
+      [
+        [
+          [1, 0.9],
+          [1, 0.8],
+          [0, 0.9],
+          [1, 0.7],
+          [2, 0.6],
+          [2, 0.9],
+          [3, 0.5],
+          [1, 0.8],
+        ],
+      ],
+      4,
+    );
     const out = ctcGreedyDecode(probs, 8, 4, 0, charset);
     expect(out.text).toBe('aab a');
     // Mean of the step probabilities that started a character: 0.9, 0.7, 0.6, 0.5, 0.8.
@@ -37,8 +51,14 @@ describe('ctcGreedyDecode', () => {
   it('decodes each item of a batch from its own rows', () => {
     const probs = steps(
       [
-        [[1, 0.9], [0, 0.9]],
-        [[2, 0.8], [0, 0.9]],
+        [
+          [1, 0.9],
+          [0, 0.9],
+        ],
+        [
+          [2, 0.8],
+          [0, 0.9],
+        ],
       ],
       4,
     );
@@ -47,6 +67,22 @@ describe('ctcGreedyDecode', () => {
   });
 
   it('reads nothing, with confidence 0, from all blanks', () => {
-    expect(ctcGreedyDecode(steps([[[0, 0.9], [0, 0.9]]], 4), 2, 4, 0, charset)).toEqual({ text: '', confidence: 0 });
+    expect(
+      ctcGreedyDecode(
+        steps(
+          [
+            [
+              [0, 0.9],
+              [0, 0.9],
+            ],
+          ],
+          4,
+        ),
+        2,
+        4,
+        0,
+        charset,
+      ),
+    ).toEqual({ text: '', confidence: 0 });
   });
 });

@@ -38,7 +38,13 @@ describe(PaddleOcr.name, () => {
   });
 
   it('returns lines top-to-bottom, then left-to-right', async () => {
-    const image = await makeTextImage({ text: ['TOP 1', 'MIDDLE 2', 'BOTTOM 3'], width: 800, height: 450, x: 60, fontSize: 48 });
+    const image = await makeTextImage({
+      text: ['TOP 1', 'MIDDLE 2', 'BOTTOM 3'],
+      width: 800,
+      height: 450,
+      x: 60,
+      fontSize: 48,
+    });
     const lines = await ocr.read(image);
     expect(lines.map((l: TextLine) => l.text.replace(/\s/g, ''))).toEqual(['TOP1', 'MIDDLE2', 'BOTTOM3']);
   });

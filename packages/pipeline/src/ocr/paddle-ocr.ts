@@ -46,8 +46,10 @@ export class PaddleOcr implements Ocr {
   static async create(options: PaddleOcrOptions = {}): Promise<PaddleOcr> {
     const minConfidence = options.minConfidence ?? PADDLE_DEFAULT_MIN_CONFIDENCE;
     const threads = options.intraOpThreads ?? PADDLE_DEFAULT_INTRA_OP_THREADS;
-    if (!(minConfidence >= 0 && minConfidence <= 1)) throw new RangeError(`minConfidence must be 0..1, got ${minConfidence}`);
-    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`intraOpThreads must be an integer >= 1, got ${threads}`);
+    if (!(minConfidence >= 0 && minConfidence <= 1))
+      throw new RangeError(`minConfidence must be 0..1, got ${minConfidence}`);
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new RangeError(`intraOpThreads must be an integer >= 1, got ${threads}`);
     const files = paddleModelFiles();
     const charset = ctcCharset(await fs.promises.readFile(files.dictionary, 'utf8'));
     const settled = await Promise.allSettled([
@@ -67,17 +69,27 @@ export class PaddleOcr implements Ocr {
       await Promise.all(leases.map((l) => l.release()));
       throw new Error(`recognition model has ${declared} classes but ${files.dictionary} gives ${charset.length}`);
     }
-    return new PaddleOcr(new PaddleTextDetector(det.session), new PaddleTextRecognizer(rec.session, charset), leases, minConfidence);
+    return new PaddleOcr(
+      new PaddleTextDetector(det.session),
+      new PaddleTextRecognizer(rec.session, charset),
+      leases,
+      minConfidence,
+    );
   }
 
   async read(image: RgbImage): Promise<TextLine[]> {
     if (this.closing) throw new Error('PaddleOcr is closed');
     if (image.width < 1 || image.height < 1 || image.data.length !== image.width * image.height * 3) {
-      throw new RangeError(`expected ${image.width}x${image.height} packed RGB (${image.width * image.height * 3} bytes), got ${image.data.length}`);
+      throw new RangeError(
+        `expected ${image.width}x${image.height} packed RGB (${image.width * image.height * 3} bytes), got ${image.data.length}`,
+      );
     }
     const found = await this.detector.detect(image);
     if (found.length === 0) return [];
-    const read = await this.recognizer.recognize(image, found.map((f) => f.box));
+    const read = await this.recognizer.recognize(
+      image,
+      found.map((f) => f.box),
+    );
     const lines: TextLine[] = [];
     read.forEach(({ text, confidence }, i) => {
       const trimmed = text.trim();

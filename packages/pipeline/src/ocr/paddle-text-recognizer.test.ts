@@ -11,7 +11,10 @@ describe('batches', () => {
   const options = { batchSize: 3, maxWidthRatio: 1.5 };
 
   it('closes a batch at the size limit', () => {
-    expect(batches([96, 96, 96, 96, 96], options)).toEqual([[0, 1, 2], [3, 4]]);
+    expect(batches([96, 96, 96, 96, 96], options)).toEqual([
+      [0, 1, 2],
+      [3, 4],
+    ]);
   });
 
   it('closes a batch before a crop that would make padding waste more than the width ratio', () => {

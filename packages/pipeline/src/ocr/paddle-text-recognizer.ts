@@ -39,9 +39,15 @@ export class PaddleTextRecognizer {
     // Like PaddleOCR, sort by aspect ratio so each batch holds crops of similar width and padding wastes little.
     const order = crops.map((_, i) => i).sort((a, b) => ratio(crops[a]) - ratio(crops[b]) || a - b);
     const results = new Array<DecodedText>(boxes.length);
-    for (const batch of batches(order.map((i) => paddedWidth(crops[i])), this.options)) {
+    for (const batch of batches(
+      order.map((i) => paddedWidth(crops[i])),
+      this.options,
+    )) {
       const items = batch.map((k) => order[k]);
-      const decoded = await this.runBatch(image, items.map((i) => crops[i]));
+      const decoded = await this.runBatch(
+        image,
+        items.map((i) => crops[i]),
+      );
       items.forEach((i, k) => (results[i] = decoded[k]));
     }
     return results;
@@ -51,7 +57,9 @@ export class PaddleTextRecognizer {
     const widths = crops.map((c) => Math.ceil(HEIGHT * ratio(c)));
     const tensorWidth = Math.max(...crops.map(paddedWidth));
     const data = new Float32Array(crops.length * 3 * HEIGHT * tensorWidth);
-    crops.forEach((crop, k) => writeRecognizerItem(data, k, tensorWidth, HEIGHT, widths[k], image.data, image.width, crop));
+    crops.forEach((crop, k) =>
+      writeRecognizerItem(data, k, tensorWidth, HEIGHT, widths[k], image.data, image.width, crop),
+    );
     const input = new Tensor('float32', data, [crops.length, 3, HEIGHT, tensorWidth]);
     const outputs = await this.session.run({ [this.session.inputNames[0]]: input });
     const probs = outputs[this.session.outputNames[0]];
@@ -85,7 +93,10 @@ export function batches(widths: readonly number[], options: TextRecognizerOption
   const out: number[][] = [];
   let current: number[] = [];
   for (let k = 0; k < widths.length; k++) {
-    if (current.length > 0 && (current.length >= options.batchSize || widths[k] > widths[current[0]] * options.maxWidthRatio)) {
+    if (
+      current.length > 0 &&
+      (current.length >= options.batchSize || widths[k] > widths[current[0]] * options.maxWidthRatio)
+    ) {
       out.push(current);
       current = [];
     }

@@ -29,7 +29,8 @@ describe(SameFrameDetector.name, () => {
 
   it('sees a clock changing one digit as a different frame', async () => {
     const same = new SameFrameDetector();
-    const at = (t: string) => makeTextImage({ text: `04-16-2012 15:34:${t}`, width: 1280, height: 720, fontSize: 40, x: 40, y: 60 });
+    const at = (t: string) =>
+      makeTextImage({ text: `04-16-2012 15:34:${t}`, width: 1280, height: 720, fontSize: 40, x: 40, y: 60 });
     expect(await same.isSameAsLastRead(await at('19'))).toBe(false);
     expect(await same.isSameAsLastRead(await at('20'))).toBe(false);
   });

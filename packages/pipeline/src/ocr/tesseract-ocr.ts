@@ -39,7 +39,8 @@ export class TesseractOcr implements Ocr {
 
   static async create(options: TesseractOcrOptions = {}): Promise<TesseractOcr> {
     const minConfidence = options.minConfidence ?? DEFAULT_TESSERACT_MIN_CONFIDENCE;
-    if (!(minConfidence >= 0 && minConfidence <= 1)) throw new RangeError(`minConfidence must be in 0..1, got ${minConfidence}`);
+    if (!(minConfidence >= 0 && minConfidence <= 1))
+      throw new RangeError(`minConfidence must be in 0..1, got ${minConfidence}`);
     const size = Math.max(1, options.workers ?? os.availableParallelism());
     const scheduler = createScheduler();
     try {
@@ -61,7 +62,9 @@ export class TesseractOcr implements Ocr {
       for (const worker of workers) scheduler.addWorker(worker);
     } catch (err) {
       await scheduler.terminate();
-      throw new Error(`could not start tesseract.js workers: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      throw new Error(`could not start tesseract.js workers: ${(err as Error)?.message ?? String(err)}`, {
+        cause: err,
+      });
     }
     return new TesseractOcr(scheduler, minConfidence);
   }

@@ -1,10 +1,18 @@
 import { groupWordsIntoLines, hasLetterOrDigit, type OcrWord } from './text-lines';
 
-const w = (text: string, x1: number, y1: number, x2: number, y2: number, confidence = 0.9): OcrWord => ({ text, confidence, box: [x1, y1, x2, y2] });
+const w = (text: string, x1: number, y1: number, x2: number, y2: number, confidence = 0.9): OcrWord => ({
+  text,
+  confidence,
+  box: [x1, y1, x2, y2],
+});
 
 describe('groupWordsIntoLines', () => {
   it('joins words on one row, left to right, with the union box', () => {
-    const lines = groupWordsIntoLines([w('WEST', 220, 100, 300, 130), w('EXIT', 40, 100, 120, 130), w('42', 140, 101, 190, 131)]);
+    const lines = groupWordsIntoLines([
+      w('WEST', 220, 100, 300, 130),
+      w('EXIT', 40, 100, 120, 130),
+      w('42', 140, 101, 190, 131),
+    ]);
     expect(lines).toEqual([{ text: 'EXIT 42 WEST', confidence: expect.any(Number), box: [40, 100, 300, 131] }]);
   });
 
@@ -29,7 +37,14 @@ describe('groupWordsIntoLines', () => {
 });
 
 describe('hasLetterOrDigit', () => {
-  it.each([['====', false], ['—', false], ['|', false], ['KX', true], ['4821', true], ['é', true]])('%s -> %s', (text, expected) => {
+  it.each([
+    ['====', false],
+    ['—', false],
+    ['|', false],
+    ['KX', true],
+    ['4821', true],
+    ['é', true],
+  ])('%s -> %s', (text, expected) => {
     expect(hasLetterOrDigit(text)).toBe(expected);
   });
 });

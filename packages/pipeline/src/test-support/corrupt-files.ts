@@ -12,8 +12,10 @@ export async function makeEmptyFile(path: string): Promise<string> {
 
 /** An ISO-BMFF `ftyp` box (so it passes an upload's magic-byte check) followed by random bytes. */
 export async function makeRandomFtypFile(path: string, size = 64 * 1024): Promise<string> {
-  const ftyp = Buffer.from([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x69, 0x73, 0x6f, 0x6d, 0, 0, 2, 0,
-    0x69, 0x73, 0x6f, 0x6d, 0x6d, 0x70, 0x34, 0x31]);
+  const ftyp = Buffer.from([
+    0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x69, 0x73, 0x6f, 0x6d, 0, 0, 2, 0, 0x69, 0x73, 0x6f, 0x6d, 0x6d, 0x70, 0x34,
+    0x31,
+  ]);
   await fs.writeFile(path, Buffer.concat([ftyp, randomBytes(Math.max(0, size - ftyp.length))]));
   return path;
 }
@@ -47,8 +49,21 @@ export async function makeAudioOnlyMp4(path: string, seconds = 1): Promise<strin
 
 /** An MP4 without faststart (moov at the end), as cameras and most encoders write it. */
 export async function makeMoovAtEndMp4(path: string, frames = 30): Promise<string> {
-  await runFfmpeg(['-f', 'lavfi', '-i', `testsrc=size=160x120:rate=30`, '-frames:v', String(frames),
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', path]);
+  await runFfmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc=size=160x120:rate=30`,
+    '-frames:v',
+    String(frames),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    path,
+  ]);
   return path;
 }
 

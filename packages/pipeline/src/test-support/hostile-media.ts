@@ -9,12 +9,31 @@ import { runFfmpeg } from './corrupt-files';
 
 /** Encodes a raw H.264 (Annex B) segment of a lavfi test source. */
 async function h264Segment(path: string, source: string, extra: string[] = []): Promise<string> {
-  await runFfmpeg(['-f', 'lavfi', '-i', source, '-c:v', 'libx264', '-preset', 'ultrafast', ...extra, '-bsf:v', 'h264_mp4toannexb', '-f', 'h264', path]);
+  await runFfmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    source,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    ...extra,
+    '-bsf:v',
+    'h264_mp4toannexb',
+    '-f',
+    'h264',
+    path,
+  ]);
   return path;
 }
 
 /** Two H.264 segments back to back in one MP4 stream at 10 fps: the second's parameters take over at 2 s. */
-async function splice(path: string, a: { source: string; extra?: string[] }, b: { source: string; extra?: string[] }): Promise<string> {
+async function splice(
+  path: string,
+  a: { source: string; extra?: string[] },
+  b: { source: string; extra?: string[] },
+): Promise<string> {
   const first = await h264Segment(`${path}.a.h264`, a.source, a.extra);
   const second = await h264Segment(`${path}.b.h264`, b.source, b.extra);
   const joined = `${path}.ab.h264`;
@@ -33,22 +52,54 @@ export const makeResolutionChangeMp4 = (path: string) =>
 
 /** yuv420p for 2 s, then yuv444p at the same size. */
 export const makePixelFormatChangeMp4 = (path: string) =>
-  splice(path, { source: 'testsrc=s=320x240:d=2:r=10', extra: ['-pix_fmt', 'yuv420p'] }, { source: 'testsrc2=s=320x240:d=2:r=10', extra: ['-pix_fmt', 'yuv444p'] });
+  splice(
+    path,
+    { source: 'testsrc=s=320x240:d=2:r=10', extra: ['-pix_fmt', 'yuv420p'] },
+    { source: 'testsrc2=s=320x240:d=2:r=10', extra: ['-pix_fmt', 'yuv444p'] },
+  );
 
 /** 640x360 square pixels for 2 s, then 480x360 with 4:3 pixels (another frame and pixel aspect). */
 export const makeAspectChangeMp4 = (path: string) =>
   splice(path, { source: 'testsrc=s=640x360:d=2:r=10' }, { source: 'testsrc2=s=480x360:d=2:r=10,setsar=4/3' });
 
 /** An H.264 clip of `frames` frames at width x height (8192x8192: about 200 KB for 2 frames). */
-export async function makeSizedMp4(path: string, width: number, height: number, options: { frames?: number; codec?: string; pixFmt?: string; extra?: string[] } = {}): Promise<string> {
+export async function makeSizedMp4(
+  path: string,
+  width: number,
+  height: number,
+  options: { frames?: number; codec?: string; pixFmt?: string; extra?: string[] } = {},
+): Promise<string> {
   const { frames = 2, codec = 'libx264', pixFmt = 'yuv420p', extra = [] } = options;
-  await runFfmpeg(['-f', 'lavfi', '-i', `testsrc=s=${width}x${height}:r=10`, '-frames:v', String(frames), '-c:v', codec,
-    ...(codec === 'libx264' || codec === 'libx265' ? ['-preset', 'ultrafast'] : []), '-pix_fmt', pixFmt, ...extra, path]);
+  await runFfmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc=s=${width}x${height}:r=10`,
+    '-frames:v',
+    String(frames),
+    '-c:v',
+    codec,
+    ...(codec === 'libx264' || codec === 'libx265' ? ['-preset', 'ultrafast'] : []),
+    '-pix_fmt',
+    pixFmt,
+    ...extra,
+    path,
+  ]);
   return path;
 }
 
 /** 25 frames one every 1000 s: a 6 h 56 min video in under 2 KB. */
 export async function makeLongDurationMp4(path: string): Promise<string> {
-  await runFfmpeg(['-f', 'lavfi', '-i', 'color=s=64x64:r=1/1000:d=25000', '-c:v', 'libx264', '-preset', 'ultrafast', path]);
+  await runFfmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    'color=s=64x64:r=1/1000:d=25000',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    path,
+  ]);
   return path;
 }

@@ -17,14 +17,17 @@ export interface ConstantModelOptions {
 export function makeConstantOutputModel(options: ConstantModelOptions): Uint8Array {
   const { inputName = 'images', outputName = 'output0', inputShape, outputShape, values } = options;
   const count = outputShape.reduce((a, b) => a * b, 1);
-  if (values.length !== count) throw new Error(`makeConstantOutputModel: ${values.length} values for shape [${outputShape.join(',')}] (${count})`);
+  if (values.length !== count)
+    throw new Error(`makeConstantOutputModel: ${values.length} values for shape [${outputShape.join(',')}] (${count})`);
   const valueInfo = (name: string, dims: number[]) =>
     onnx.ValueInfoProto.create({
       name,
       type: onnx.TypeProto.create({
         tensorType: onnx.TypeProto.Tensor.create({
           elemType: onnx.TensorProto.DataType.FLOAT,
-          shape: onnx.TensorShapeProto.create({ dim: dims.map((d) => onnx.TensorShapeProto.Dimension.create({ dimValue: d })) }),
+          shape: onnx.TensorShapeProto.create({
+            dim: dims.map((d) => onnx.TensorShapeProto.Dimension.create({ dimValue: d })),
+          }),
         }),
       }),
     });

@@ -30,9 +30,33 @@ export async function makeTestVideo(options: TestVideoOptions): Promise<string> 
   if (width % 2 || height % 2) throw new Error('makeTestVideo: width and height must be even (yuv420p)');
   const ff = spawn(
     ffmpegPath(),
-    ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`,
-      '-r', String(fps), '-i', 'pipe:0', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p',
-      '-g', String(Math.max(1, Math.min(frames, 30))), '-movflags', '+faststart', path],
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-s',
+      `${width}x${height}`,
+      '-r',
+      String(fps),
+      '-i',
+      'pipe:0',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-g',
+      String(Math.max(1, Math.min(frames, 30))),
+      '-movflags',
+      '+faststart',
+      path,
+    ],
     { stdio: ['pipe', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -71,7 +95,7 @@ function withSquare(base: Buffer, width: number, height: number, index: number):
   const size = 8;
   const perRow = Math.max(1, Math.floor(width / size));
   const x0 = (index % perRow) * size;
-  const y0 = height - size - (Math.floor(index / perRow) * size) % Math.max(size, height - size);
+  const y0 = height - size - ((Math.floor(index / perRow) * size) % Math.max(size, height - size));
   for (let y = Math.max(0, y0); y < Math.min(height, y0 + size); y++) {
     out.fill(128, (y * width + x0) * 3, (y * width + Math.min(width, x0 + size)) * 3);
   }

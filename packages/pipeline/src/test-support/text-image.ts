@@ -58,7 +58,10 @@ export function makeBlankImage(width = 640, height = 360, rgb: [number, number, 
 export function inkBox(image: RgbImage, threshold = 96): Box | null {
   const { data, width, height } = image;
   const [r0, g0, b0] = [data[0], data[1], data[2]];
-  let x1 = width, y1 = height, x2 = -1, y2 = -1;
+  let x1 = width,
+    y1 = height,
+    x2 = -1,
+    y2 = -1;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = (y * width + x) * 3;

@@ -4,7 +4,11 @@ async function* frames() {
   for (let k = 0; k < 3; k++) {
     yield {
       frame_index: k * 2,
-      result: { timestamp_ms: k * 80, detections: [{ label: 'car', class_id: 2, confidence: 0.8, box: [10 + k, 10, 50 + k, 40] }], text: [] },
+      result: {
+        timestamp_ms: k * 80,
+        detections: [{ label: 'car', class_id: 2, confidence: 0.8, box: [10 + k, 10, 50 + k, 40] }],
+        text: [],
+      },
     };
   }
 }

@@ -16,7 +16,10 @@ interface FrameResultLike {
  * formatted results (source pixels, fixed rounding), so ids depend only on what the results say
  * and the same video always gets the same ids. One tracker per job.
  */
-export async function* addTrackIds<T extends FrameResultLike>(results: AsyncIterable<T>, options: ByteTrackerOptions = {}): AsyncGenerator<T> {
+export async function* addTrackIds<T extends FrameResultLike>(
+  results: AsyncIterable<T>,
+  options: ByteTrackerOptions = {},
+): AsyncGenerator<T> {
   const tracker = new ByteTracker(options);
   for await (const r of results) yield withTrackIds(r, tracker);
 }
@@ -26,6 +29,12 @@ export function withTrackIds<T extends FrameResultLike>(r: T, tracker: ByteTrack
   const detections = r.result.detections as Detection[] | undefined;
   if (!detections) return r;
   const ids = tracker.update(detections);
-  const tracked: TrackedDetection[] = detections.map((d, i) => ({ label: d.label, class_id: d.class_id, confidence: d.confidence, box: d.box, track_id: ids[i] }));
+  const tracked: TrackedDetection[] = detections.map((d, i) => ({
+    label: d.label,
+    class_id: d.class_id,
+    confidence: d.confidence,
+    box: d.box,
+    track_id: ids[i],
+  }));
   return { ...r, result: { ...r.result, detections: tracked } };
 }

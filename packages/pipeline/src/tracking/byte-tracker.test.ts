@@ -1,7 +1,11 @@
 import type { Box } from '../types';
 import { ByteTracker, type TrackInput } from './byte-tracker';
 
-const det = (x: number, y: number, confidence = 0.9, class_id = 0, w = 40, h = 80): TrackInput => ({ box: [x, y, x + w, y + h] as Box, confidence, class_id });
+const det = (x: number, y: number, confidence = 0.9, class_id = 0, w = 40, h = 80): TrackInput => ({
+  box: [x, y, x + w, y + h] as Box,
+  confidence,
+  class_id,
+});
 
 describe(ByteTracker.name, () => {
   it('keeps one id for an object moving steadily, new ids counting up from 1', () => {
@@ -42,7 +46,8 @@ describe(ByteTracker.name, () => {
       for (let k = 0; k < 90; k++) {
         const ax = 100 + 3 * k;
         const bx = 460 - 3 * k;
-        const visible: Box = ax < bx ? [ax, 100, Math.min(ax + 60, bx), 220] : [Math.max(ax, bx + 60), 100, ax + 60, 220];
+        const visible: Box =
+          ax < bx ? [ax, 100, Math.min(ax + 60, bx), 220] : [Math.max(ax, bx + 60), 100, ax + 60, 220];
         const share = Math.max(0, visible[2] - visible[0]) / 60;
         const dets = [{ box: [bx, 105, bx + 60, 225] as Box, confidence: 0.9, class_id: 0 }];
         if (share >= 0.4) dets.push({ box: visible, confidence: 0.9, class_id: 0 });
@@ -105,9 +110,13 @@ describe(ByteTracker.name, () => {
     const run = () => {
       const t = new ByteTracker();
       let seed = 3;
-      const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
       return Array.from({ length: 50 }, (_, k) =>
-        t.update(Array.from({ length: 6 }, (_, i) => det(50 * i + 3 * k + rand() * 4, 40 * i + rand() * 4, 0.3 + rand() * 0.6))),
+        t.update(
+          Array.from({ length: 6 }, (_, i) =>
+            det(50 * i + 3 * k + rand() * 4, 40 * i + rand() * 4, 0.3 + rand() * 0.6),
+          ),
+        ),
       );
     };
     expect(run()).toEqual(run());

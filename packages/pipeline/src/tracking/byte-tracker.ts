@@ -82,7 +82,8 @@ export class ByteTracker {
     this.classCost = options.classMismatchCost ?? Infinity;
     this.lostBuffer = options.lostBuffer ?? 0.3;
     this.lostFromHistory = options.lostMotionFromHistory ?? true;
-    if (!Number.isInteger(this.maxMissed) || this.maxMissed < 0) throw new Error(`tracker: maxMissedFrames must be an integer >= 0, got ${this.maxMissed}`);
+    if (!Number.isInteger(this.maxMissed) || this.maxMissed < 0)
+      throw new Error(`tracker: maxMissedFrames must be an integer >= 0, got ${this.maxMissed}`);
   }
 
   /** Tracks currently kept (seen or within maxMissedFrames); for tests and memory checks. */
@@ -106,7 +107,8 @@ export class ByteTracker {
     const lost = this.tracks.filter((t) => t.confirmed && t.missed > 0);
     const tentative = this.tracks.filter((t) => !t.confirmed);
     const matched = new Set<Track>();
-    const m = (tracks: Track[], dets: number[], limit: number) => this.match(tracks, dets, detections, limit, ids, matched);
+    const m = (tracks: Track[], dets: number[], limit: number) =>
+      this.match(tracks, dets, detections, limit, ids, matched);
 
     // 1: high-score boxes, first to the tracks seen on the last frame, then to lost tracks (buffered).
     const a1 = m(active, high, this.firstCost);
@@ -135,7 +137,15 @@ export class ByteTracker {
       const d = detections[i];
       const history = new TrackHistory();
       history.add(this.step, d.box);
-      const t: Track = { id: this.nextId++, state: this.kf.initiate(d.box), history, classId: d.class_id, missed: 0, confirmed: false, predicted: d.box };
+      const t: Track = {
+        id: this.nextId++,
+        state: this.kf.initiate(d.box),
+        history,
+        classId: d.class_id,
+        missed: 0,
+        confirmed: false,
+        predicted: d.box,
+      };
       ids[i] = t.id;
       kept.push(t);
     }
@@ -143,7 +153,14 @@ export class ByteTracker {
     return ids;
   }
 
-  private match(tracks: Track[], dets: number[], detections: readonly TrackInput[], limit: number, ids: number[], matched: Set<Track>) {
+  private match(
+    tracks: Track[],
+    dets: number[],
+    detections: readonly TrackInput[],
+    limit: number,
+    ids: number[],
+    matched: Set<Track>,
+  ) {
     const cost = tracks.map((t) => {
       const buffer = t.missed > 0 ? this.lostBuffer : 0;
       return dets.map((i) => {

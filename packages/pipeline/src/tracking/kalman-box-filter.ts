@@ -27,7 +27,12 @@ export interface KalmanBoxOptions {
   lostVelocityDamping?: number;
 }
 
-const toXywh = (b: Box): [number, number, number, number] => [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2, Math.max(1e-3, b[2] - b[0]), Math.max(1e-3, b[3] - b[1])];
+const toXywh = (b: Box): [number, number, number, number] => [
+  (b[0] + b[2]) / 2,
+  (b[1] + b[3]) / 2,
+  Math.max(1e-3, b[2] - b[0]),
+  Math.max(1e-3, b[3] - b[1]),
+];
 
 export class KalmanBoxFilter {
   private readonly stdPos: number;

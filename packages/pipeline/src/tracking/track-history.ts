@@ -44,7 +44,10 @@ export class TrackHistory {
     const first = full.find((s) => last.step - s.step <= this.span) ?? full[0];
     if (first === last) return undefined;
     const dt = last.step - first.step;
-    return [((last.box[0] + last.box[2]) / 2 - (first.box[0] + first.box[2]) / 2) / dt, ((last.box[1] + last.box[3]) / 2 - (first.box[1] + first.box[3]) / 2) / dt];
+    return [
+      ((last.box[0] + last.box[2]) / 2 - (first.box[0] + first.box[2]) / 2) / dt,
+      ((last.box[1] + last.box[3]) / 2 - (first.box[1] + first.box[3]) / 2) / dt,
+    ];
   }
 
   /** The last full-size box moved on to `step` at that velocity; undefined when there is no history. */

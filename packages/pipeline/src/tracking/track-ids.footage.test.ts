@@ -17,10 +17,19 @@ describe('yolo_track on real street footage', () => {
 
   beforeAll(async () => {
     const detector = await YoloDetector.create({ modelPath: testModelPath(), threads: 1 });
-    service = new VideoFilePipelineService({ frames: new FrameSource(), detector, registry: new PipelineRegistry(PIPELINES.filter((p) => !p.stages.includes('ocr'))) });
+    service = new VideoFilePipelineService({
+      frames: new FrameSource(),
+      detector,
+      registry: new PipelineRegistry(PIPELINES.filter((p) => !p.stages.includes('ocr'))),
+    });
     results = [];
     // The traffic camera (1280x720, 344 frames of cars and a few people), every 2nd frame.
-    for await (const r of service.runOnFile(samplePath('traffic_cam_timestamp.mp4'), { pipelineId: 'yolo_track', frameStride: 2, maxFrames: null })) results.push(r);
+    for await (const r of service.runOnFile(samplePath('traffic_cam_timestamp.mp4'), {
+      pipelineId: 'yolo_track',
+      frameStride: 2,
+      maxFrames: null,
+    }))
+      results.push(r);
   }, 180_000);
 
   afterAll(() => service?.close());

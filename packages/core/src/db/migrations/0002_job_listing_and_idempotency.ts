@@ -13,7 +13,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`CREATE UNIQUE INDEX jobs_owner_idempotency_key_idx ON jobs (owner, idempotency_key) NULLS NOT DISTINCT
     WHERE idempotency_key IS NOT NULL`.execute(db);
   await sql`CREATE INDEX jobs_owner_created_at_idx ON jobs (owner, created_at DESC, job_id DESC)`.execute(db);
-  await sql`CREATE INDEX jobs_owner_status_created_at_idx ON jobs (owner, status, created_at DESC, job_id DESC)`.execute(db);
+  await sql`CREATE INDEX jobs_owner_status_created_at_idx ON jobs (owner, status, created_at DESC, job_id DESC)`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
