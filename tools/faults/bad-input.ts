@@ -15,7 +15,8 @@ import { FAST_LIFECYCLE } from './lifecycle-env';
 const SCENARIO = 'bad input';
 const LIMIT = 4 * 1024 * 1024;
 const KEYS = { own: 'fault-key-own', other: 'fault-key-other' };
-const KEY_PATTERN = /^video_jobs\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\.mp4|_results\.json|_results\.index)$/;
+const KEY_PATTERN =
+  /^video_jobs\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\.mp4|_results\.json|_results\.index)$/;
 
 async function runCase(stack: Stack, c: Case, files: CaseFiles): Promise<{ res: Answer; problems: string[] }> {
   const req = buildRequest(c, files, KEYS);
