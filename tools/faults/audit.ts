@@ -1,6 +1,7 @@
 // What became of a set of jobs, from the database (the source of truth), the workers' logs and
 // the storage: completed, failed, lost (not final by the deadline), duplicated (completed by more
 // than one worker, or more than one results object).
+import type { Checks } from './checks';
 import { sleep, type JobRow, type Stack } from '../lib/stack';
 
 const FINAL = new Set<string | undefined>(['completed', 'failed']);
@@ -98,3 +99,24 @@ export async function auditJobs(
 }
 
 export const sample = (list: string[], n = 3): string => list.slice(0, n).join(', ') + (list.length > n ? ', ...' : '');
+
+/** The two checks of every scenario that runs jobs: none lost, none completed twice. */
+export function checkExactlyOnce(
+  checks: Checks,
+  scenario: string,
+  audit: Audit,
+  twiceName = 'no job completed twice',
+): void {
+  checks.check(
+    scenario,
+    'no job lost',
+    audit.lost.length === 0,
+    audit.lost.length ? `lost: ${sample(audit.lost)}` : '',
+  );
+  checks.check(
+    scenario,
+    twiceName,
+    audit.duplicated.length === 0,
+    audit.duplicated.length ? sample(audit.duplicated) : '',
+  );
+}

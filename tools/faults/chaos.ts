@@ -3,7 +3,7 @@
 // results, attempts recorded; none lost.
 import { startStack, sleep } from '../lib/stack';
 import { onCleanup } from '../bench/lib/cleanup';
-import { auditJobs, sample } from './audit';
+import { auditJobs, checkExactlyOnce, sample } from './audit';
 import type { ScenarioContext, ScenarioResult } from './checks';
 import { FAST_LIFECYCLE, JOB_PARAMS } from './lifecycle-env';
 
@@ -59,18 +59,7 @@ export async function chaosScenario({
       audit.completed.length === jobs,
       `${audit.completed.length}/${jobs} completed, ${kills.length} workers SIGKILLed`,
     );
-    checks.check(
-      SCENARIO,
-      'no job lost',
-      audit.lost.length === 0,
-      audit.lost.length ? `lost: ${sample(audit.lost)}` : '',
-    );
-    checks.check(
-      SCENARIO,
-      'no job completed twice, at most one results object each',
-      audit.duplicated.length === 0,
-      audit.duplicated.length ? sample(audit.duplicated) : '',
-    );
+    checkExactlyOnce(checks, SCENARIO, audit, 'no job completed twice, at most one results object each');
     checks.check(
       SCENARIO,
       'one results object per completed job',

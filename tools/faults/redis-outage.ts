@@ -3,7 +3,7 @@
 // workers' requeue timer must find every pending one again. Same workers throughout.
 import { startStack, sleep, type Stack } from '../lib/stack';
 import { onCleanup } from '../bench/lib/cleanup';
-import { auditJobs, sample, workerEvents } from './audit';
+import { auditJobs, checkExactlyOnce, workerEvents } from './audit';
 import type { ScenarioContext, ScenarioResult } from './checks';
 import { FAST_LIFECYCLE, JOB_PARAMS } from './lifecycle-env';
 
@@ -53,18 +53,7 @@ export async function redisScenario({ redis, video, checks }: ScenarioContext): 
       audit.completed.length === ids.length,
       `${audit.completed.length}/${ids.length}; ${requeued} queue entries restored by the requeue timer`,
     );
-    checks.check(
-      SCENARIO,
-      'no job lost',
-      audit.lost.length === 0,
-      audit.lost.length ? `lost: ${sample(audit.lost)}` : '',
-    );
-    checks.check(
-      SCENARIO,
-      'no job completed twice',
-      audit.duplicated.length === 0,
-      audit.duplicated.length ? sample(audit.duplicated) : '',
-    );
+    checkExactlyOnce(checks, SCENARIO, audit);
     checks.check(
       SCENARIO,
       'workers recovered without being restarted',
