@@ -38,7 +38,13 @@ async function main(): Promise<void> {
     const pipeline = await createPipelineService(pipelineOptionsFromConfig(config));
     closePipeline = () => pipeline.close();
     worker = new JobWorker(
-      { ...services, pipeline, logger: logger.child({ service: 'worker' }), onJobFinished: jobMetrics.jobFinished },
+      {
+        ...services,
+        pipeline,
+        logger: logger.child({ service: 'worker' }),
+        onJobFinished: jobMetrics.jobFinished,
+        onRetention: jobMetrics.retentionDone,
+      },
       jobWorkerOptionsFromConfig(config, path.join(config.DATA_DIR, 'tmp')),
     );
     await worker.recoverAfterRestart();

@@ -8,6 +8,7 @@ import {
   KyselyJobRepository,
   LocalStorage,
   MemoryQueue,
+  type Db,
   type JobQueue,
   type JobRepository,
   type ObjectStorage,
@@ -21,6 +22,8 @@ import { apiDocsRoutes } from '../src/openapi/docs.routes';
 export const PIPELINE_IDS = ['yolo_ocr', 'yolo', 'ocr'] as const;
 
 export interface ApiHarness {
+  /** The database itself, for tests that set up what the API cannot (aged rows). */
+  db: Db;
   jobs: JobRepository;
   storage: ObjectStorage;
   queue: JobQueue;
@@ -39,6 +42,7 @@ export async function createApiHarness(): Promise<ApiHarness> {
   const queue = new MemoryQueue();
   const logger = createLogger('error', { silent: true });
   return {
+    db: pg.db,
     jobs,
     storage,
     queue,

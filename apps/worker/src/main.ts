@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const jobMetrics = createJobMetrics(services);
   const pipeline = await createPipelineService(pipelineOptionsFromConfig(config));
   const worker = new JobWorker(
-    { ...services, pipeline, logger, onJobFinished: jobMetrics.jobFinished },
+    { ...services, pipeline, logger, onJobFinished: jobMetrics.jobFinished, onRetention: jobMetrics.retentionDone },
     jobWorkerOptionsFromConfig(config, path.join(os.tmpdir(), 'video-jobs')),
   );
   const metricsServer = await startMetricsServer(config.METRICS_PORT, jobMetrics.registry);

@@ -11,6 +11,7 @@ export * from './jobs/job-worker';
 export * from './jobs/job-worker.options';
 export * from './jobs/results-json';
 export * from './jobs/results-index';
+export * from './jobs/retention';
 export * from './metrics/job-metrics';
 export * from './lifecycle';
 export * from './logger';

@@ -12,15 +12,18 @@ import { parseByteRange } from './byte-range';
 export function inputRoute(storage: ObjectStorage, visibleJob: (req: Request) => Promise<JobRow>): RequestHandler {
   return async (req, res) => {
     const job = await visibleJob(req);
+    const gone = () =>
+      new NotFoundError(
+        `the input of job ${job.job_id} is no longer stored (inputs are removed after INPUT_RETENTION_MS)`,
+      );
+    // Recorded by retention (migration 0003): no storage round trip for an input known to be gone.
+    if (job.input_deleted_at) throw gone();
     let size: number;
     try {
       size = await storage.size(job.input_path);
     } catch (err) {
-      if (err instanceof NotFoundError) {
-        throw new NotFoundError(
-          `the input of job ${job.job_id} is no longer stored (inputs are removed after INPUT_RETENTION_MS)`,
-        );
-      }
+      // Deleted by a retention pass that has not recorded it yet.
+      if (err instanceof NotFoundError) throw gone();
       throw err;
     }
     const range = parseByteRange(req.get('range'), size);

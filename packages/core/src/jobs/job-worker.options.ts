@@ -5,7 +5,7 @@ export interface JobWorkerOptions {
   concurrency: number;
   heartbeatMs: number;
   leaseMs: number;
-  /** How often the reaper and the stale-pending requeue run. */
+  /** How often the reaper, the stale-pending requeue and retention run. */
   reapIntervalMs: number;
   requeueMs: number;
   maxAttempts: number;
@@ -14,6 +14,10 @@ export interface JobWorkerOptions {
   stallMs: number;
   /** How long one blocking dequeue waits; bounds how quickly close() is noticed. */
   dequeueTimeoutMs: number;
+  /** Finished jobs older than this are deleted with their objects by the maintenance pass; 0 keeps them. */
+  retentionMs: number;
+  /** Finished jobs older than this lose their input object; null keeps inputs. */
+  inputRetentionMs: number | null;
   /** Where inputs are downloaded while a job runs. */
   tmpDir: string;
 }
@@ -30,6 +34,8 @@ export function jobWorkerOptionsFromConfig(config: Config, tmpDir: string): JobW
     shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
     stallMs: config.STALL_MS,
     dequeueTimeoutMs: 2_000,
+    retentionMs: config.RETENTION_MS,
+    inputRetentionMs: config.INPUT_RETENTION_MS,
     tmpDir,
   };
 }

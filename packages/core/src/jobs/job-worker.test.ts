@@ -3,13 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { sql, type Kysely } from 'kysely';
+import { Registry } from 'prom-client';
 import { createTestPglite, newJobFactory } from '@video-jobs/core/test-support';
 import type { Database } from '../db/database';
 import { UnsupportedMediaError } from '../errors';
 import { createLogger } from '../logger';
 import { MemoryQueue } from '../queue/memory.queue';
 import { LocalStorage } from '../storage/local.storage';
-import { inputKey, resultsKey } from '../storage/object-storage';
+import { createJobMetrics } from '../metrics/job-metrics';
+import { inputKey, resultsIndexKey, resultsKey } from '../storage/object-storage';
 import { KyselyJobRepository } from './kysely-job.repository';
 import { JobWorker, type JobFinishedEvent } from './job-worker';
 import type { JobWorkerOptions } from './job-worker.options';
@@ -80,6 +82,8 @@ function options(overrides: Partial<JobWorkerOptions> = {}): JobWorkerOptions {
     shutdownGraceMs: 5_000,
     stallMs: 60_000,
     dequeueTimeoutMs: 50,
+    retentionMs: 0,
+    inputRetentionMs: null,
     tmpDir: path.join(storageDir, 'tmp'),
     ...overrides,
   };
@@ -397,6 +401,47 @@ describe(JobWorker.name, () => {
     expect(queued).toEqual(expect.arrayContaining([expired, stale]));
     expect(queued).not.toContain(exhausted);
     expect(await queue.deadSize()).toBe(1);
+  });
+
+  it('deletes expired finished jobs and inputs from its maintenance timer, and counts them in its metrics', async () => {
+    const registry = new Registry();
+    const metrics = createJobMetrics({ jobs, queue }, registry);
+    const worker = new JobWorker(
+      {
+        jobs,
+        queue,
+        storage,
+        pipeline: new ScriptedPipeline(() => frames()),
+        logger,
+        onRetention: metrics.retentionDone,
+      },
+      options({ reapIntervalMs: 50, retentionMs: 3600_000, inputRetentionMs: 0 }),
+    );
+    const old = await submit();
+    const recent = await submit();
+    expect(await worker.processJob(old)).toBe('completed');
+    expect(await worker.processJob(recent)).toBe('completed');
+    const pending = await submit();
+    await pg.db
+      .updateTable('jobs')
+      .set({ updated_at: sql<Date>`now() - interval '2 hours'` })
+      .where('job_id', '=', old)
+      .execute();
+
+    worker.start();
+    await waitFor(async () => (await jobs.get(old)) === undefined && !!(await jobs.get(recent))?.input_deleted_at);
+    await worker.close();
+
+    for (const key of [inputKey(old), resultsKey(old), resultsIndexKey(old), inputKey(recent)]) {
+      expect(await storage.exists(key)).toBe(false);
+    }
+    expect(await storage.exists(resultsKey(recent))).toBe(true);
+    expect(await storage.exists(resultsIndexKey(recent))).toBe(true);
+    expect(await jobs.get(pending)).toMatchObject({ status: 'pending', input_deleted_at: null });
+    expect(await storage.exists(inputKey(pending))).toBe(true);
+    const scraped = await registry.metrics();
+    expect(scraped).toContain('video_jobs_retention_deleted_total{kind="job"} 1');
+    expect(scraped).toContain('video_jobs_retention_deleted_total{kind="input"} 1');
   });
 
   it('recoverAfterRestart() requeues what a dead embedded process left running or pending', async () => {

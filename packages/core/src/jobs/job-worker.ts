@@ -12,6 +12,7 @@ import type { JobRepository } from './job.repository';
 import type { JobRow } from './job.table';
 import type { JobWorkerOptions } from './job-worker.options';
 import { requeueMissing } from './pending-requeue';
+import { expireFinishedJobs, type RetentionResult } from './retention';
 import { ResultsIndexBuilder } from './results-index';
 import { resultsJsonStream } from './results-json';
 import { ProgressWatchdog, StallError } from './progress-watchdog';
@@ -25,6 +26,8 @@ export interface JobWorkerDeps {
   logger: Logger;
   /** Told about every finished job (metrics). */
   onJobFinished?: (event: JobFinishedEvent) => void;
+  /** Told what each retention pass deleted (metrics). */
+  onRetention?: (result: RetentionResult) => void;
 }
 
 export interface JobFinishedEvent {
@@ -85,7 +88,9 @@ export class JobWorker {
 
   /**
    * One maintenance pass: expired leases go back to pending (or failed + dead list), pending
-   * jobs missing from the queue are enqueued again (pending-requeue.ts). Every worker runs it.
+   * jobs missing from the queue are enqueued again (pending-requeue.ts), and finished jobs past
+   * their retention are deleted (retention.ts). Every worker runs it; each step is safe when
+   * several run at once.
    */
   async maintain(): Promise<void> {
     const { jobs, queue, logger } = this.deps;
@@ -99,6 +104,13 @@ export class JobWorker {
       await queue.pushDead(jobId);
     }
     await requeueMissing(this.deps, this.options.requeueMs);
+    const expired = await expireFinishedJobs(this.deps, {
+      retentionMs: this.options.retentionMs,
+      inputRetentionMs: this.options.inputRetentionMs,
+      // A pass that holds a claim this long has died: the same notion as a running job's lease.
+      claimMs: this.options.leaseMs,
+    });
+    this.deps.onRetention?.(expired);
   }
 
   /**

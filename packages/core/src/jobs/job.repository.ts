@@ -39,6 +39,15 @@ export interface ReapResult {
   failed: string[];
 }
 
+/** A finished job a retention pass has claimed: what it must delete before the row. */
+export interface ExpiringJob {
+  job_id: string;
+  input_path: string;
+  output_path: string | null;
+  /** The input object is already gone (input retention removed it earlier). */
+  input_deleted: boolean;
+}
+
 /**
  * Job state in the database, the source of truth. Every state change is one conditional
  * statement, so two workers can never both own or both finish a job.
@@ -89,6 +98,18 @@ export interface JobRepository {
   /** Every pending job id (embedded start-up re-enqueues them). */
   listPending(): Promise<string[]>;
   countByStatus(): Promise<Record<JobStatus, number>>;
+  /**
+   * Claims up to `limit` completed or failed jobs that finished more than olderThanMs ago, oldest
+   * first, for a retention pass: sets retention_claimed_at, skipping rows another pass claimed less
+   * than claimMs ago or holds locked right now (SKIP LOCKED). Pending and running jobs never match.
+   */
+  claimExpired(olderThanMs: number, claimMs: number, limit: number): Promise<ExpiringJob[]>;
+  /** Deletes these finished rows (their objects are gone); the ids actually deleted, each by one caller. */
+  deleteExpired(jobIds: readonly string[]): Promise<string[]>;
+  /** Like claimExpired, over finished jobs whose input is still stored, finished more than olderThanMs ago. */
+  claimExpiredInputs(olderThanMs: number, claimMs: number, limit: number): Promise<ExpiringJob[]>;
+  /** Records that these jobs' inputs are deleted and lets go of the claim; the ids newly marked. */
+  markInputsDeleted(jobIds: readonly string[]): Promise<string[]>;
   /** Throws when the database cannot be reached (readiness). */
   ping(): Promise<void>;
 }

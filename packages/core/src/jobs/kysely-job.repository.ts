@@ -3,6 +3,7 @@ import type { Database } from '../db/database';
 import { isJobId } from './job-id';
 import { listJobs } from './job-listing';
 import type {
+  ExpiringJob,
   IdempotentCreate,
   JobPage,
   JobRepository,
@@ -16,6 +17,12 @@ import { JOB_STATUSES, type JobRow, type JobStatus, type JobUpdate, type NewJob 
 const now = sql<Date>`now()`;
 /** A moment `ms` milliseconds before the database's now(). */
 const ago = (ms: number) => sql<Date>`now() - ${ms}::double precision * interval '1 millisecond'`;
+
+/**
+ * Finished jobs, spelled as the partial indexes of migration 0003 spell it: a literal, so the planner
+ * matches those indexes whatever the parameters.
+ */
+const finished = sql<boolean>`status in ('completed', 'failed')`;
 
 /**
  * JobRepository over Kysely, the same on Postgres and PGlite (DESIGN §4). Every state change is
@@ -212,8 +219,79 @@ export class KyselyJobRepository implements JobRepository {
     return counts;
   }
 
+  claimExpired(olderThanMs: number, claimMs: number, limit: number): Promise<ExpiringJob[]> {
+    return this.claimForRetention(olderThanMs, claimMs, limit, false);
+  }
+
+  async deleteExpired(jobIds: readonly string[]): Promise<string[]> {
+    const ids = jobIds.filter(isJobId);
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .deleteFrom('jobs')
+      .where('job_id', 'in', ids)
+      .where(finished)
+      .returning('job_id')
+      .execute();
+    return rows.map((r) => r.job_id);
+  }
+
+  claimExpiredInputs(olderThanMs: number, claimMs: number, limit: number): Promise<ExpiringJob[]> {
+    return this.claimForRetention(olderThanMs, claimMs, limit, true);
+  }
+
+  async markInputsDeleted(jobIds: readonly string[]): Promise<string[]> {
+    const ids = jobIds.filter(isJobId);
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .updateTable('jobs')
+      .set({ input_deleted_at: now, retention_claimed_at: null })
+      .where('job_id', 'in', ids)
+      .where(finished)
+      .where('input_deleted_at', 'is', null)
+      .returning('job_id')
+      .execute();
+    return rows.map((r) => r.job_id);
+  }
+
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);
+  }
+
+  /**
+   * One UPDATE claims a batch: the inner SELECT walks the partial index oldest first and locks its
+   * rows with SKIP LOCKED, so racing passes take disjoint rows instead of waiting for each other;
+   * a row another pass claimed and committed meanwhile is re-checked and dropped by the claim test.
+   */
+  private async claimForRetention(
+    olderThanMs: number,
+    claimMs: number,
+    limit: number,
+    inputsOnly: boolean,
+  ): Promise<ExpiringJob[]> {
+    const rows = await this.db
+      .updateTable('jobs')
+      .set({ retention_claimed_at: now })
+      .where('job_id', 'in', (eb) =>
+        eb
+          .selectFrom('jobs')
+          .select('job_id')
+          .where(finished)
+          .$if(inputsOnly, (qb) => qb.where('input_deleted_at', 'is', null))
+          .where('updated_at', '<', ago(olderThanMs))
+          .where((w) => w.or([w('retention_claimed_at', 'is', null), w('retention_claimed_at', '<', ago(claimMs))]))
+          .orderBy('updated_at')
+          .limit(limit)
+          .forUpdate()
+          .skipLocked(),
+      )
+      .returning(['job_id', 'input_path', 'output_path', 'input_deleted_at'])
+      .execute();
+    return rows.map((r) => ({
+      job_id: r.job_id,
+      input_path: r.input_path,
+      output_path: r.output_path,
+      input_deleted: r.input_deleted_at !== null,
+    }));
   }
 
   /** One UPDATE that applies only while this worker holds the job; false when the lease is lost. */

@@ -118,6 +118,8 @@ describe('requeue on Redis and Postgres', () => {
         shutdownGraceMs: 5_000,
         dequeueTimeoutMs: 200,
         stallMs: 60_000,
+        retentionMs: 0,
+        inputRetentionMs: null,
         tmpDir: path.join(dir, 'tmp'),
       },
     );

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { JobRepository } from '../jobs/job.repository';
 import { JOB_STATUSES } from '../jobs/job.table';
 import type { JobFinishedEvent } from '../jobs/job-worker';
+import type { RetentionResult } from '../jobs/retention';
 import type { JobQueue } from '../queue/job-queue';
 
 export interface JobMetrics {
@@ -9,6 +10,8 @@ export interface JobMetrics {
   /** Pass to JobWorker as onJobFinished. */
   /** A plain function (no `this`), so it can be handed on as a callback. */
   jobFinished: (event: JobFinishedEvent) => void;
+  /** Pass to JobWorker as onRetention. */
+  retentionDone: (result: RetentionResult) => void;
 }
 
 /**
@@ -34,6 +37,15 @@ export function createJobMetrics(
     buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900],
     registers: [registry],
   });
+  const retentionDeleted = new Counter({
+    name: 'video_jobs_retention_deleted_total',
+    help: 'Deleted by this process\'s retention passes: kind="job" rows with all their objects, kind="input" inputs removed ahead of their job',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  // Present at 0 from the first scrape, so rate() has a starting point.
+  retentionDeleted.inc({ kind: 'job' }, 0);
+  retentionDeleted.inc({ kind: 'input' }, 0);
   new Gauge({
     name: 'video_jobs_queue_depth',
     help: 'Job ids waiting in the queue',
@@ -65,6 +77,10 @@ export function createJobMetrics(
     jobFinished: (event) => {
       finished.inc({ status: event.status, pipeline: event.pipelineId });
       duration.observe({ pipeline: event.pipelineId }, event.durationMs / 1000);
+    },
+    retentionDone: (result) => {
+      retentionDeleted.inc({ kind: 'job' }, result.jobsDeleted);
+      retentionDeleted.inc({ kind: 'input' }, result.inputsDeleted);
     },
   };
 }
