@@ -93,6 +93,14 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('publishes the API on the host loopback unless API_BIND is set (closed by default, issue 19)', () => {
+    expect(services.api.ports).toEqual(['${API_BIND:-127.0.0.1}:${API_PORT:-8080}:8080']);
+    expect(services.api.ports.map(interpolate)).toEqual(['127.0.0.1:8080:8080']);
+    // Every published port of the stack is on loopback by default.
+    const published = Object.values(services).flatMap((s) => (s.ports || []).map(interpolate));
+    expect(published.every((p) => p.startsWith('127.0.0.1:'))).toBe(true);
+  });
+
   it('lets the worker scale: no container_name, no host port', () => {
     expect(services.worker.container_name).toBeUndefined();
     expect(services.worker.ports).toBeUndefined();
@@ -150,6 +158,15 @@ describe.each([
 
   it('uses a current Node LTS image', () => {
     expect(text).toMatch(/^ARG NODE_IMAGE=node:(22|24)-bookworm-slim$/m);
+  });
+
+  it('builds with no registry but the base image: no `# syntax=` line (BuildKit would fetch a frontend image)', () => {
+    expect(text).not.toMatch(/^#\s*syntax\s*=/im);
+    expect([...text.matchAll(/^FROM (\S+)/gm)].map((m) => m[1])).toEqual(['${NODE_IMAGE}', '${NODE_IMAGE}']);
+  });
+
+  it('turns off the ONNX Runtime telemetry id, so the logs start without its warning', () => {
+    expect(finalStage).toMatch(/ORT_DISABLE_TELEMETRY=1/);
   });
 });
 

@@ -59,15 +59,21 @@ async function main(): Promise<void> {
       checkUploadLimits(() => services.storage.get(key), { limits: pipelineOptionsFromConfig(config).limits }),
     extraRoutes: apiDocsRoutes(pipelineIds, DEFAULT_PIPELINE_ID),
   });
-  const server = app.listen(config.PORT, () => {
+  const onListening = () => {
     logger.info('listening', {
       port: config.PORT,
+      bind: config.API_BIND ?? 'every interface',
       mode: worker ? 'embedded (in-process worker)' : 'api only',
       database: config.DATABASE_URL ? 'postgres' : 'pglite',
       storage: config.STORAGE,
       auth: config.API_KEYS.length > 0 ? 'api keys' : 'open',
     });
-  });
+  };
+  // null: Node's default, every interface (IPv6 and IPv4).
+  const server =
+    config.API_BIND === null
+      ? app.listen(config.PORT, onListening)
+      : app.listen(config.PORT, config.API_BIND, onListening);
   // Large uploads on slow links take longer than Node's 5-minute default.
   server.requestTimeout = 60 * 60 * 1000;
 

@@ -18,6 +18,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ API_KEYS: ' a, b ,,c' }).API_KEYS).toEqual(['a', 'b', 'c']);
   });
 
+  it('listens on loopback only while the API is open (no API_KEYS), unless API_BIND says otherwise', () => {
+    expect(loadConfig({}).API_BIND).toBe('127.0.0.1');
+    expect(loadConfig({ API_KEYS: ' , ' }).API_BIND).toBe('127.0.0.1');
+    expect(loadConfig({ API_BIND: '0.0.0.0' }).API_BIND).toBe('0.0.0.0');
+  });
+
+  it('listens on every interface when API keys are set and API_BIND is not', () => {
+    expect(loadConfig({ API_KEYS: 'k1' }).API_BIND).toBeNull();
+    expect(loadConfig({ API_KEYS: 'k1', API_BIND: '10.0.0.5' }).API_BIND).toBe('10.0.0.5');
+  });
+
   it('names every bad variable and its rule', () => {
     const run = () => loadConfig({ PORT: 'abc', WORKER_CONCURRENCY: '0', STORAGE: 'ftp' });
     expect(run).toThrow(ConfigError);

@@ -27,6 +27,8 @@ const schema = z
     TRACK_MAX_MISSED_FRAMES: int(30, 0).pipe(z.number().max(10_000)),
     MAX_UPLOAD_BYTES: int(2 * 1024 ** 3),
     API_KEYS: optionalString,
+    // The address the API listens on; unset: loopback while API_KEYS is unset, else every interface.
+    API_BIND: optionalString,
     WORKER_ID: optionalString,
     WORKER_CONCURRENCY: int(1).pipe(z.number().max(64)),
     HEARTBEAT_MS: int(10_000, 10),
@@ -65,9 +67,14 @@ const schema = z
 
 type Parsed = z.infer<typeof schema>;
 
-export interface Config extends Readonly<Omit<Parsed, 'API_KEYS' | 'WORKER_ID' | 'INPUT_RETENTION_MS'>> {
+export interface Config extends Readonly<Omit<Parsed, 'API_KEYS' | 'API_BIND' | 'WORKER_ID' | 'INPUT_RETENTION_MS'>> {
   /** Parsed from the comma-separated API_KEYS; empty means the API is open. */
   readonly API_KEYS: readonly string[];
+  /**
+   * Where the API listens: API_BIND when set, else 127.0.0.1 while API_KEYS is empty (an open API is
+   * reachable from this machine only: closed by default), else null, every interface (Node's default).
+   */
+  readonly API_BIND: string | null;
   readonly WORKER_ID: string;
   /** DATA_DIR and MODEL_PATH are made absolute (relative to the working directory). */
   readonly DATA_DIR: string;
@@ -94,14 +101,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const c = result.data;
+  const apiKeys = (c.API_KEYS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
   return Object.freeze({
     ...c,
     DATA_DIR: path.resolve(c.DATA_DIR),
     MODEL_PATH: path.resolve(c.MODEL_PATH),
-    API_KEYS: (c.API_KEYS ?? '')
-      .split(',')
-      .map((k) => k.trim())
-      .filter(Boolean),
+    API_KEYS: apiKeys,
+    API_BIND: c.API_BIND ?? (apiKeys.length > 0 ? null : '127.0.0.1'),
     WORKER_ID: c.WORKER_ID ?? `${os.hostname()}:${process.pid}`,
     INPUT_RETENTION_MS: c.INPUT_RETENTION_MS ?? (c.RETENTION_MS > 0 ? c.RETENTION_MS : null),
   });

@@ -1,4 +1,5 @@
-import { iou, nmsPerClass, type Candidate } from './nms';
+import { iou } from '../iou';
+import { nmsPerClass, type Candidate } from './nms';
 
 const c = (classId: number, score: number, box: [number, number, number, number]): Candidate => ({
   classId,
