@@ -152,12 +152,7 @@ export class KyselyJobRepository implements JobRepository {
   }
 
   async countPending(): Promise<number> {
-    const row = await this.db
-      .selectFrom('jobs')
-      .select(sql<number>`count(*)::int`.as('n'))
-      .where('status', '=', 'pending')
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
+    return (await this.countByStatus()).pending;
   }
 
   async pageStalePending(
@@ -177,7 +172,8 @@ export class KyselyJobRepository implements JobRepository {
         .where('updated_at', '>=', at)
         .where(sql<boolean>`(updated_at, job_id) > (${at}, ${after.job_id}::uuid)`);
     }
-    return query.orderBy('updated_at').orderBy('job_id').limit(limit).execute();
+    // jobs.updated_at, the column: a bare updated_at would name the text alias above and sort by text.
+    return query.orderBy('jobs.updated_at').orderBy('job_id').limit(limit).execute();
   }
 
   async markRequeued(jobIds: readonly string[], olderThanMs: number): Promise<string[]> {
@@ -204,10 +200,11 @@ export class KyselyJobRepository implements JobRepository {
     return rows.map((r) => r.job_id);
   }
 
+  /** Sums the trigger-kept counters (migration 0003): 64 rows whatever the table holds. */
   async countByStatus(): Promise<Record<JobStatus, number>> {
     const rows = await this.db
-      .selectFrom('jobs')
-      .select(['status', sql<number>`count(*)::int`.as('n')])
+      .selectFrom('job_counts')
+      .select(['status', sql<string>`sum(n)`.as('n')])
       .groupBy('status')
       .execute();
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
