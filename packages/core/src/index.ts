@@ -8,6 +8,7 @@ export * from './jobs/video-pipeline';
 export * from './storage/object-storage';
 export * from './queue/job-queue';
 export * from './jobs/job-worker';
+export * from './jobs/pending-requeue';
 export * from './jobs/job-worker.options';
 export * from './jobs/results-json';
 export * from './jobs/results-index';
