@@ -15,6 +15,8 @@ export interface SmallFilesystem {
   refused?: string;
   /** Bytes free on the filesystem of `dir`. */
   freeBytes(): Promise<number>;
+  /** Grows or shrinks the mounted tmpfs (what an operator freeing space looks like); needs `mounted`. */
+  resize(bytes: number): Promise<void>;
   /** Unmounts (if mounted) and removes the directory. */
   close(): Promise<void>;
 }
@@ -43,6 +45,10 @@ export async function mountSmallFilesystem(bytes: number): Promise<SmallFilesyst
     async freeBytes() {
       const s = await statfs(dir);
       return s.bavail * s.bsize;
+    },
+    async resize(size: number) {
+      if (!mounted) throw new Error('resize needs a mounted small filesystem');
+      await run('mount', ['-o', `remount,size=${Math.ceil(size / 1024)}k`, dir]);
     },
     close() {
       closing ??= (async () => {
