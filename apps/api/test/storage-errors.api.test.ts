@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import request from 'supertest';
-import { LocalStorage, S3Storage, type ObjectStorage } from '@video-jobs/core';
+import { freeSpaceCheck, LocalStorage, S3Storage, type ObjectStorage } from '@video-jobs/core';
 import {
   DeviceFullStorage,
   mountSmallFilesystem,
@@ -170,5 +170,27 @@ describe('POST /video/submit while S3 is unavailable', () => {
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+});
+
+describe('GET /readyz with MIN_FREE_BYTES', () => {
+  const freeSpace = (min: number) => freeSpaceCheck({ STORAGE: 'local', DATA_DIR: h.storageDir, MIN_FREE_BYTES: min });
+
+  it('answers 503 naming the free space while local storage has less than MIN_FREE_BYTES free', async () => {
+    const res = await request(h.app({ freeSpace: freeSpace(Number.MAX_SAFE_INTEGER) })).get('/readyz');
+    expectProblem(
+      res,
+      503,
+      /^not ready: free_space: local storage has [\d.]+ [KMGT]iB free, less than MIN_FREE_BYTES \(8192\.0 TiB\); free space or raise the volume$/,
+    );
+  });
+
+  it('answers 200 with the free-space check listed while there is room', async () => {
+    const res = await request(h.app({ freeSpace: freeSpace(1) })).get('/readyz');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      status: 'ok',
+      checks: { database: 'ok', queue: 'ok', storage: 'ok', free_space: 'ok' },
+    });
   });
 });
