@@ -139,6 +139,35 @@ describe('POST /video/submit while S3 is unavailable', () => {
     storage.client.destroy();
   });
 
+  it('answers 503 with Retry-After to a results read while S3 is down (nothing to keep, just retry)', async () => {
+    const job = await h.jobs.create({
+      job_id: '5a0c3f3e-6a8e-4d1a-9c61-3a1f0c2b7d11',
+      status: 'pending',
+      input_path: 'video_jobs/5a0c3f3e-6a8e-4d1a-9c61-3a1f0c2b7d11.mp4',
+      pipeline_id: 'yolo',
+      frame_stride: 1,
+      max_frames: null,
+      owner: null,
+    });
+    expect(await h.jobs.claim(job.job_id, 'w')).toBeDefined();
+    expect(await h.jobs.complete(job.job_id, 'w', `video_jobs/${job.job_id}_results.json`)).toBe(true);
+    const s3 = await startS3rver();
+    const storage = s3At(s3.endpoint, s3.bucket);
+    await s3.close();
+    try {
+      const res = await request(app(storage)).get(`/video/results/${job.job_id}`);
+      expectProblem(
+        res,
+        503,
+        /^S3 storage is unavailable \(ECONNREFUSED\) while reading video_jobs\/.+_results\.json; retry in 10 seconds$/,
+      );
+      expect(res.headers['retry-after']).toBe('10');
+    } finally {
+      storage.client.destroy();
+      await h.jobs.delete(job.job_id);
+    }
+  });
+
   it('answers 503 with Retry-After when the S3 server answers 503 SlowDown', async () => {
     let requests = 0;
     const server = http.createServer((req, res) => {

@@ -410,7 +410,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database cannot be reached right now (a restart); retry after Retry-After seconds */
+            /** @description The database or the S3 storage cannot be reached right now (a restart, an outage); retry after Retry-After seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -460,7 +460,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database cannot be reached right now (a restart); retry after Retry-After seconds */
+            /** @description The database or the S3 storage cannot be reached right now (a restart, an outage); retry after Retry-After seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -526,7 +526,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database cannot be reached right now (a restart); retry after Retry-After seconds */
+            /** @description The database or the S3 storage cannot be reached right now (a restart, an outage); retry after Retry-After seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -602,7 +602,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database cannot be reached right now (a restart); retry after Retry-After seconds */
+            /** @description The database or the S3 storage cannot be reached right now (a restart, an outage); retry after Retry-After seconds */
             503: {
                 headers: {
                     [name: string]: unknown;

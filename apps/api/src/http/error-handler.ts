@@ -52,10 +52,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (err instanceof StorageUnavailableError) {
       logger.warn('storage unavailable', { request_id: req.requestId, path: req.path, error: err.message });
       res.set('Retry-After', String(STORAGE_RETRY_AFTER_S));
-      return sendProblem(
-        res,
-        problem(503, `${err.message}; nothing was kept: retry in ${STORAGE_RETRY_AFTER_S} seconds`),
-      );
+      // A submit's upload was dropped; a read (results, input) only has to be asked again.
+      const kept = req.method === 'POST' ? 'nothing was kept: ' : '';
+      return sendProblem(res, problem(503, `${err.message}; ${kept}retry in ${STORAGE_RETRY_AFTER_S} seconds`));
     }
     if (isDatabaseUnavailable(err)) {
       // A Postgres restart or network cut is an outage to wait out, not a bug: 503, retry soon.

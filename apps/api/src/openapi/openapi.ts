@@ -21,7 +21,9 @@ const unparsable = {
 };
 
 const unavailable = () =>
-  problemResponse('The database cannot be reached right now (a restart); retry after Retry-After seconds');
+  problemResponse(
+    'The database or the S3 storage cannot be reached right now (a restart, an outage); retry after Retry-After seconds',
+  );
 
 const timestamps = {
   created_at: { type: 'string', format: 'date-time' },

@@ -3,8 +3,6 @@ import type { Registry } from 'prom-client';
 import { checkReadiness, type ReadinessCheck } from '@video-jobs/core';
 import { problem, sendProblem } from '../http/problem';
 
-export type { ReadinessCheck };
-
 export function healthRoutes(checks: readonly ReadinessCheck[], registry: Registry): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
