@@ -28,3 +28,4 @@ export * from './storage/s3.storage';
 export * from './queue/create-queue';
 export * from './queue/memory.queue';
 export * from './queue/redis.queue';
+export * from './readiness';
