@@ -40,7 +40,11 @@ export function run(cmd: string, args: string[], options: RunOptions = {}): Prom
   if (log !== undefined) fs.writeSync(log, `\n$ ${cmd} ${args.join(' ')}\n`);
   return new Promise((resolve, reject) => {
     const child = trackChild(
-      spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] }),
+      spawn(cmd, args, {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      }),
       cmd,
     );
     const out: Buffer[] = [];
@@ -49,8 +53,9 @@ export function run(cmd: string, args: string[], options: RunOptions = {}): Prom
       into.push(chunk);
       if (log !== undefined) fs.writeSync(log, chunk);
     };
-    child.stdout.on('data', collect(out));
-    child.stderr.on('data', collect(err));
+    // Both are pipes (stdio above), never null.
+    child.stdout?.on('data', collect(out));
+    child.stderr?.on('data', collect(err));
     const timer =
       options.timeoutMs === undefined
         ? undefined
@@ -73,7 +78,11 @@ export function run(cmd: string, args: string[], options: RunOptions = {}): Prom
         ms: Date.now() - started,
       });
     });
-    child.stdin.end(options.input ?? '');
+    if (child.stdin) {
+      // A command that exits before reading its input closes the pipe: not an error of ours.
+      child.stdin.on('error', () => {});
+      child.stdin.end(options.input);
+    }
   });
 }
 
