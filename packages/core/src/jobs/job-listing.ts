@@ -28,6 +28,16 @@ export async function listJobs(db: Kysely<Database>, query: ListJobsQuery): Prom
 }
 
 function readRange(db: Kysely<Database>, query: ListJobsQuery, status: JobStatus | undefined): Promise<ListedRow[]> {
+  return rangeQuery(db, query, status).execute();
+}
+
+/**
+ * The query of one range, exported so a test can EXPLAIN it. It orders by owner (and status) too,
+ * though each is one value here: Postgres takes `owner = $1` as fixing the index's leading column
+ * but not `owner IS NULL` (open mode), and without them in the ORDER BY it sorted every matching
+ * row for each page (bench:paging measured 16 ms on 20,000 open-mode jobs, growing with the table).
+ */
+export function rangeQuery(db: Kysely<Database>, query: ListJobsQuery, status: JobStatus | undefined) {
   const { owner, after } = query;
   return (
     db
@@ -43,10 +53,11 @@ function readRange(db: Kysely<Database>, query: ListJobsQuery, status: JobStatus
           sql<boolean>`(created_at, job_id) < (timestamptz 'epoch' + ${after!.createdAtUs}::bigint * interval '1 microsecond', ${after!.jobId}::uuid)`,
         ),
       )
+      .orderBy('owner')
+      .$if(status !== undefined, (qb) => qb.orderBy('status'))
       .orderBy('created_at', 'desc')
       .orderBy('job_id', 'desc')
       .limit(query.limit + 1)
-      .execute()
   );
 }
 

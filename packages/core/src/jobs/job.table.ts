@@ -22,6 +22,17 @@ export interface JobTable {
   idempotency_key: ColumnType<string | null, string | null | undefined, string | null>;
   /** sha256 of the submitted file and parameters, to tell a replay from a different request. */
   request_hash: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When retention removed the input object (migration 0003); null while it is stored. */
+  input_deleted_at: ColumnType<Date | null, never, Date | null>;
+  /** A retention pass working on this finished row since then; an old claim is taken over. */
+  retention_claimed_at: ColumnType<Date | null, never, Date | null>;
+}
+
+/** `job_counts` (migration 0003): jobs per status, split over shards; kept by triggers on `jobs`. */
+export interface JobCountTable {
+  status: JobStatus;
+  shard: number;
+  n: ColumnType<string, never, never>;
 }
 
 export type JobRow = Selectable<JobTable>;

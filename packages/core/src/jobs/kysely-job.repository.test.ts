@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import { CompiledQuery, type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database';
 import { migrate } from '../db/migrate';
 import { createTestDatabase, createTestPglite, newJobFactory } from '../test-support';
+import { rangeQuery } from './job-listing';
 import { KyselyJobRepository } from './kysely-job.repository';
 
 /**
@@ -186,6 +187,15 @@ describe.each(backends)('KyselyJobRepository on %s', (_name, open) => {
       expect(await repo.release(jobId, 'worker-a')).toBe(true);
       expect(await repo.get(jobId)).toMatchObject({ status: 'pending', locked_by: null });
       expect(await repo.claim(jobId, 'worker-b')).toMatchObject({ locked_by: 'worker-b', attempts: 2 });
+    });
+
+    it('gives back the attempt its claim counted when released with refundAttempt (storage full or unreachable)', async () => {
+      const jobId = await claimed('worker-a');
+      expect(await repo.release(jobId, 'worker-b', { refundAttempt: true })).toBe(false);
+      expect(await repo.get(jobId)).toMatchObject({ status: 'running', attempts: 1 });
+      expect(await repo.release(jobId, 'worker-a', { refundAttempt: true })).toBe(true);
+      expect(await repo.get(jobId)).toMatchObject({ status: 'pending', locked_by: null, attempts: 0 });
+      expect(await repo.claim(jobId, 'worker-b')).toMatchObject({ locked_by: 'worker-b', attempts: 1 });
     });
   });
 
@@ -418,15 +428,29 @@ describe.each(backends)('KyselyJobRepository on %s', (_name, open) => {
       expect(after).toHaveLength(before.length + 1);
     });
 
-    it('reads an index range, never the whole table', async () => {
+    it('reads each page as an ordered index range, in open mode too, never sorting the table', async () => {
       const owner = `owner-${randomUUID()}`;
       await seed(owner, 3);
-      const { rows } = await sql<{
-        'QUERY PLAN': string;
-      }>`explain select * from jobs where owner = ${owner} and status = 'pending'
-        order by created_at desc, job_id desc limit 21`.execute(db);
-      const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
-      expect(plan).toMatch(/Index Scan using jobs_owner_status_created_at_idx/);
+      const after = { createdAtUs: String(Date.now() * 1000), jobId: randomUUID() };
+      const plans: string[] = [];
+      for (const o of [owner, null]) {
+        for (const status of [undefined, 'failed' as const]) {
+          const compiled = rangeQuery(db, { owner: o, statuses: [], limit: 20, after }, status).compile();
+          // With sequential scans priced out, a sort can only be left when no index gives the order.
+          const plan = await db.transaction().execute(async (trx) => {
+            await sql`set local enable_seqscan = off`.execute(trx);
+            const { rows } = await trx.executeQuery<{ 'QUERY PLAN': string }>(
+              CompiledQuery.raw(`explain ${compiled.sql}`, [...compiled.parameters]),
+            );
+            return rows.map((r) => r['QUERY PLAN']).join('\n');
+          });
+          plans.push(plan);
+          expect(plan).toMatch(
+            status ? /Index Scan using jobs_owner_status_created_at_idx/ : /Index Scan using jobs_owner_created_at_idx/,
+          );
+        }
+      }
+      expect(plans.filter((p) => /Sort/.test(p))).toEqual([]);
     });
   });
 

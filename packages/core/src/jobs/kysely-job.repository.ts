@@ -1,4 +1,4 @@
-import { type CompiledQuery, type Kysely, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, sql, type UpdateObject } from 'kysely';
 import type { Database } from '../db/database';
 import { isJobId } from './job-id';
 import { listJobs } from './job-listing';
@@ -10,7 +10,7 @@ import type {
   PendingCursor,
   ReapResult,
 } from './job.repository';
-import { JOB_STATUSES, type JobRow, type JobStatus, type JobUpdate, type NewJob } from './job.table';
+import { JOB_STATUSES, type JobRow, type JobStatus, type NewJob } from './job.table';
 
 /** The database clock, so every machine judges leases against the same time. */
 const now = sql<Date>`now()`;
@@ -120,8 +120,12 @@ export class KyselyJobRepository implements JobRepository {
     return this.updateOwned(jobId, workerId, { status: 'failed', error_message: errorMessage });
   }
 
-  release(jobId: string, workerId: string): Promise<boolean> {
-    return this.updateOwned(jobId, workerId, { status: 'pending', locked_by: null });
+  release(jobId: string, workerId: string, options: { refundAttempt?: boolean } = {}): Promise<boolean> {
+    return this.updateOwned(jobId, workerId, {
+      status: 'pending',
+      locked_by: null,
+      ...(options.refundAttempt ? { attempts: sql<number>`greatest(attempts - 1, 0)` } : {}),
+    });
   }
 
   async reapExpired(leaseMs: number, maxAttempts: number): Promise<ReapResult> {
@@ -152,12 +156,7 @@ export class KyselyJobRepository implements JobRepository {
   }
 
   async countPending(): Promise<number> {
-    const row = await this.db
-      .selectFrom('jobs')
-      .select(sql<number>`count(*)::int`.as('n'))
-      .where('status', '=', 'pending')
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
+    return (await this.countByStatus()).pending;
   }
 
   async pageStalePending(
@@ -177,7 +176,8 @@ export class KyselyJobRepository implements JobRepository {
         .where('updated_at', '>=', at)
         .where(sql<boolean>`(updated_at, job_id) > (${at}, ${after.job_id}::uuid)`);
     }
-    return query.orderBy('updated_at').orderBy('job_id').limit(limit).execute();
+    // jobs.updated_at, the column: a bare updated_at would name the text alias above and sort by text.
+    return query.orderBy('jobs.updated_at').orderBy('job_id').limit(limit).execute();
   }
 
   async markRequeued(jobIds: readonly string[], olderThanMs: number): Promise<string[]> {
@@ -204,10 +204,11 @@ export class KyselyJobRepository implements JobRepository {
     return rows.map((r) => r.job_id);
   }
 
+  /** Sums the trigger-kept counters (migration 0003): 64 rows whatever the table holds. */
   async countByStatus(): Promise<Record<JobStatus, number>> {
     const rows = await this.db
-      .selectFrom('jobs')
-      .select(['status', sql<number>`count(*)::int`.as('n')])
+      .selectFrom('job_counts')
+      .select(['status', sql<string>`sum(n)`.as('n')])
       .groupBy('status')
       .execute();
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
@@ -220,7 +221,7 @@ export class KyselyJobRepository implements JobRepository {
   }
 
   /** One UPDATE that applies only while this worker holds the job; false when the lease is lost. */
-  private async updateOwned(jobId: string, workerId: string, values: JobUpdate): Promise<boolean> {
+  private async updateOwned(jobId: string, workerId: string, values: UpdateObject<Database, 'jobs'>): Promise<boolean> {
     if (!isJobId(jobId)) return false;
     const result = await this.db
       .updateTable('jobs')

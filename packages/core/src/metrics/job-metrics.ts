@@ -14,7 +14,8 @@ export interface JobMetrics {
 /**
  * Job series shared by the API (which may run a worker in-process) and the worker daemon. Queue
  * depth and jobs by status are read when scraped, so they are never stale and cost nothing between
- * scrapes. Each process owns its registry: no global default registry.
+ * scrapes; jobs by status come from the trigger-kept job_counts (migration 0003), so a scrape costs
+ * the same whatever the table's history. Each process owns its registry: no global default registry.
  */
 export function createJobMetrics(
   deps: { jobs: JobRepository; queue: JobQueue },

@@ -22,6 +22,8 @@ export function jobFactory(overrides: Partial<JobRow> = {}): JobRow {
     owner: null,
     idempotency_key: null,
     request_hash: null,
+    input_deleted_at: null,
+    retention_claimed_at: null,
     ...overrides,
   };
 }

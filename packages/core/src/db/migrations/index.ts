@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as createJobs from './0001_create_jobs';
 import * as jobListingAndIdempotency from './0002_job_listing_and_idempotency';
+import * as jobCountsAndRetention from './0003_job_counts_and_retention';
 
 /**
  * Every migration, in the order they apply. A static list rather than a folder scan, so the
@@ -10,4 +11,5 @@ import * as jobListingAndIdempotency from './0002_job_listing_and_idempotency';
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001_create_jobs': createJobs,
   '0002_job_listing_and_idempotency': jobListingAndIdempotency,
+  '0003_job_counts_and_retention': jobCountsAndRetention,
 };
