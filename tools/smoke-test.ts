@@ -27,7 +27,14 @@ async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'video-jobs-smoke-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  // Tests and CI may run with less than the 1 GiB default free; /readyz must still answer 200 there.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    MIN_FREE_BYTES: String(1024 * 1024),
+  };
   for (const k of ['DATABASE_URL', 'REDIS_URL', 'API_KEYS', 'STORAGE']) delete env[k];
   const api = spawn(process.execPath, [path.join(root, 'apps', 'api')], {
     cwd: root,

@@ -128,6 +128,24 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('tools/deploy/compose.stand-ins.yml (the override pnpm test:compose runs with)', () => {
+  const override = YAML.parse(read('tools/deploy/compose.stand-ins.yml'));
+
+  it('replaces only the registry images and the Node base, so the rest of docker-compose.yml is what runs', () => {
+    expect(Object.keys(override)).toEqual(['services']);
+    for (const [name, service] of Object.entries(override.services)) {
+      expect(Object.keys(services)).toContain(name);
+      if (services[name].build) {
+        expect(service).toEqual({ build: { args: { NODE_IMAGE: expect.stringMatching(/^video-jobs-stand-in\//) } } });
+      } else {
+        expect(service).toEqual({ image: expect.stringMatching(/^video-jobs-stand-in\//) });
+      }
+    }
+    const registryImages = Object.keys(services).filter((n) => !services[n].build);
+    expect(Object.keys(override.services).sort()).toEqual([...registryImages, 'api', 'worker'].sort());
+  });
+});
+
 describe.each([
   ['Dockerfile.api', 'api'],
   ['Dockerfile.worker', 'worker'],

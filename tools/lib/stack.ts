@@ -159,6 +159,8 @@ export async function startStack(options: StackOptions = {}) {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     LOG_LEVEL: 'info',
+    // Tests and CI may run with less than the 1 GiB default free; /readyz must still answer 200 there.
+    MIN_FREE_BYTES: String(1024 * 1024),
     DATABASE_URL: db.url,
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: prefix,

@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import type { Logger } from '@video-jobs/core';
-import type { JobQueue, JobRepository, ObjectStorage } from '@video-jobs/core';
+import type { JobQueue, JobRepository, ObjectStorage, ReadinessCheck } from '@video-jobs/core';
 import { apiKeyAuth } from './http/auth';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import type { ApiMetrics } from './http/metrics';
@@ -23,6 +23,8 @@ export interface AppDeps {
   idempotencyWindowMs: number;
   /** Refuses a stored upload over the video limits before its job is created (422). */
   inspectUpload?: (key: string) => Promise<void>;
+  /** /readyz's free-space check of local storage (freeSpaceCheck: MIN_FREE_BYTES); unset: none. */
+  freeSpace?: ReadinessCheck;
   /** The console's built files (default: the @video-jobs/console package's dist/). */
   consoleDir?: string;
   /** Extra routes mounted before the 404 handler (OpenAPI document and its rendering). */
@@ -42,6 +44,7 @@ export function createApp(deps: AppDeps): Express {
         { name: 'database', check: () => deps.jobs.ping() },
         { name: 'queue', check: () => deps.queue.ping() },
         { name: 'storage', check: () => deps.storage.ping() },
+        ...(deps.freeSpace ? [deps.freeSpace] : []),
       ],
       deps.metrics.registry,
     ),

@@ -5,6 +5,7 @@ import {
   createCoreServices,
   createJobMetrics,
   createLogger,
+  freeSpaceCheck,
   JobWorker,
   jobWorkerOptionsFromConfig,
   loadConfig,
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
     apiKeys: config.API_KEYS,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     idempotencyWindowMs: config.RETENTION_MS,
+    freeSpace: freeSpaceCheck(config),
     inspectUpload: (key) =>
       checkUploadLimits(() => services.storage.get(key), { limits: pipelineOptionsFromConfig(config).limits }),
     extraRoutes: apiDocsRoutes(pipelineIds, DEFAULT_PIPELINE_ID),

@@ -211,9 +211,10 @@ describe('POST /video/submit', () => {
     60_000,
   );
 
-  it('answers 500 and keeps no object and no row when storage fails mid-upload', async () => {
+  it('answers 500 and keeps no object and no row when storage fails mid-upload with an unexpected error', async () => {
     const before = await snapshot();
-    // The real storage receives the first bytes, then the stream breaks, as a full disk would.
+    // The real storage receives the first bytes, then the stream breaks, as a failing disk (EIO)
+    // would. A full disk has its own answer, 507 (storage-errors.api.test.ts).
     const storage = Object.create(h.storage, {
       put: {
         value: (key: string, body: Readable) => {
@@ -221,12 +222,7 @@ describe('POST /video/submit', () => {
           const breaking = new Transform({
             transform(chunk: Buffer, _enc, cb) {
               seen += chunk.length;
-              cb(
-                seen > 64 * 1024
-                  ? Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })
-                  : null,
-                chunk,
-              );
+              cb(seen > 64 * 1024 ? Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }) : null, chunk);
             },
           });
           return h.storage.put(key, body.pipe(breaking));
@@ -236,7 +232,7 @@ describe('POST /video/submit', () => {
     const big = Buffer.concat([(await readFile(mp4)).subarray(0, 12), Buffer.alloc(300_000, 7)]);
     const res = await request(h.app({ storage })).post('/video/submit').attach('file', big, 'clip.mp4');
     expectProblem(res, 500, new RegExp(res.headers['x-request-id']));
-    expect(res.body.detail).not.toContain('ENOSPC');
+    expect(res.body.detail).not.toContain('EIO');
     await expectNothingLeft(before);
     // list() hides temp files, so look at the disk too: no half-written file either.
     const onDisk = await readdir(path.join(h.storageDir, 'video_jobs')).catch(() => [] as string[]);

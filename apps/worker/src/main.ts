@@ -9,6 +9,7 @@ import {
   jobWorkerOptionsFromConfig,
   loadConfig,
   pipelineOptionsFromConfig,
+  readinessChecks,
 } from '@video-jobs/core';
 import { createPipelineService } from '@video-jobs/pipeline';
 import { metricsPort, startMetricsServer } from './metrics-server';
@@ -33,7 +34,11 @@ async function main(): Promise<void> {
     { ...services, pipeline, logger, onJobFinished: jobMetrics.jobFinished, onRetention: jobMetrics.retentionDone },
     jobWorkerOptionsFromConfig(config, path.join(os.tmpdir(), 'video-jobs')),
   );
-  const metricsServer = await startMetricsServer(config.METRICS_PORT, jobMetrics.registry);
+  const metricsServer = await startMetricsServer(
+    config.METRICS_PORT,
+    jobMetrics.registry,
+    readinessChecks(services, config),
+  );
   worker.start();
   logger.info('worker started', { concurrency: config.WORKER_CONCURRENCY, metrics_port: metricsPort(metricsServer) });
 

@@ -1,9 +1,18 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { checkReadiness, type ReadinessCheck } from '@video-jobs/core';
 
-/** The worker's own /metrics (and /healthz) on METRICS_PORT; 0 picks a free port. */
-export async function startMetricsServer(port: number, registry: Registry): Promise<http.Server> {
+/**
+ * The worker's own /metrics, /healthz and /readyz on METRICS_PORT; 0 picks a free port. /readyz
+ * runs `checks` (database, queue, storage, free space) and answers 503 with a problem naming the
+ * failing ones, as the API's does.
+ */
+export async function startMetricsServer(
+  port: number,
+  registry: Registry,
+  checks: readonly ReadinessCheck[] = [],
+): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/metrics') {
       registry.metrics().then(
@@ -12,6 +21,17 @@ export async function startMetricsServer(port: number, registry: Registry): Prom
       );
     } else if (req.method === 'GET' && req.url === '/healthz') {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"ok"}');
+    } else if (req.method === 'GET' && req.url === '/readyz') {
+      void checkReadiness(checks).then((r) => {
+        if (r.ready) {
+          res
+            .writeHead(200, { 'Content-Type': 'application/json' })
+            .end(JSON.stringify({ status: 'ok', checks: r.checks }));
+          return;
+        }
+        const body = { type: 'about:blank', title: 'Service Unavailable', status: 503, detail: r.detail };
+        res.writeHead(503, { 'Content-Type': 'application/problem+json' }).end(JSON.stringify(body));
+      });
     } else {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
     }

@@ -147,7 +147,15 @@ describe('the resolution-change recipe and video limits (issue 16)', () => {
     const lines: string[] = [];
     const proc = spawn(process.execPath, [path.join(root, 'apps', 'api')], {
       cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), DATA_DIR: dataDir, ...NO_WATCHDOG },
+      // MIN_FREE_BYTES: tests and CI may run with less than the 1 GiB default free; /readyz must answer 200.
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        PORT: String(port),
+        DATA_DIR: dataDir,
+        MIN_FREE_BYTES: String(1024 * 1024),
+        ...NO_WATCHDOG,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of [proc.stdout, proc.stderr]) stream.on('data', (b: Buffer) => lines.push(b.toString()));

@@ -41,8 +41,13 @@ export class WaitTimeoutError extends Error {
   }
 }
 
-/** An API error worth retrying while polling: the server is overloaded, restarting or behind a proxy hiccup. */
+/**
+ * An API error worth retrying while polling: the server is overloaded, restarting or behind a proxy
+ * hiccup. Not 507: a full disk is not freed within a retry's seconds, and each retry of a submit
+ * would upload the whole file again into it.
+ */
 export function isTransient(err: unknown): boolean {
   if (err instanceof VideoJobsNetworkError) return true;
-  return err instanceof VideoJobsApiError && (err.status >= 500 || err.status === 429 || err.status === 408);
+  if (!(err instanceof VideoJobsApiError)) return false;
+  return (err.status >= 500 && err.status !== 507) || err.status === 429 || err.status === 408;
 }

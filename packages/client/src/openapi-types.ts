@@ -113,7 +113,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: database, queue and storage reachable */
+        /** Readiness: database, queue and storage reachable, and local storage above MIN_FREE_BYTES free */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -346,8 +346,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database cannot be reached right now (a restart); retry after Retry-After seconds */
+            /** @description The database or the S3 storage cannot be reached right now (a restart, an outage, S3 answering 503 SlowDown); nothing was kept: retry after Retry-After seconds */
             503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The storage has no room for the upload (a full or over-quota disk, ENOSPC or EDQUOT; an S3-compatible server out of space); nothing was kept: submit again once space has been freed */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -399,7 +410,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database cannot be reached right now (a restart); retry after Retry-After seconds */
+            /** @description The database or the S3 storage cannot be reached right now (a restart, an outage); retry after Retry-After seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -449,7 +460,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database cannot be reached right now (a restart); retry after Retry-After seconds */
+            /** @description The database or the S3 storage cannot be reached right now (a restart, an outage); retry after Retry-After seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -515,7 +526,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database cannot be reached right now (a restart); retry after Retry-After seconds */
+            /** @description The database or the S3 storage cannot be reached right now (a restart, an outage); retry after Retry-After seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -591,7 +602,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database cannot be reached right now (a restart); retry after Retry-After seconds */
+            /** @description The database or the S3 storage cannot be reached right now (a restart, an outage); retry after Retry-After seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -643,7 +654,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Names what is unreachable */
+            /** @description Names what is unreachable, or how little space local storage has left */
             503: {
                 headers: {
                     [name: string]: unknown;

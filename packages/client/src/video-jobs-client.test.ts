@@ -69,6 +69,28 @@ describe(VideoJobsClient.name, () => {
       expect(f.seen[0].url.search).toBe('');
       expect(f.seen[0].headers.has('authorization')).toBe(false);
     });
+
+    it('retries a 503 (storage unavailable) with the same Idempotency-Key, but not a 507 (storage full)', async () => {
+      const file = path.join(dir, 'retry.mp4');
+      fs.writeFileSync(file, Buffer.from('\0\0\0\x18ftypisom-fake-video'));
+      const unavailable = fakeFetch(
+        (() => {
+          let calls = 0;
+          return () => (calls++ === 0 ? problem(503, 'S3 storage is unavailable') : json({ job_id: JOB_ID }, 202));
+        })(),
+      );
+      const retrying = new VideoJobsClient({ baseUrl: BASE, fetch: unavailable, ...fakeClock() });
+      await expect(retrying.submit(file)).resolves.toEqual({ job_id: JOB_ID });
+      expect(unavailable.seen).toHaveLength(2);
+      expect(unavailable.seen[1].headers.get('idempotency-key')).toBe(
+        unavailable.seen[0].headers.get('idempotency-key'),
+      );
+
+      const full = fakeFetch(() => problem(507, 'no space left on the storage device (ENOSPC)'));
+      const client = new VideoJobsClient({ baseUrl: BASE, fetch: full, ...fakeClock() });
+      await expect(client.submit(file)).rejects.toMatchObject({ status: 507 });
+      expect(full.seen).toHaveLength(1);
+    });
   });
 
   describe('errors', () => {

@@ -42,6 +42,8 @@ beforeAll(async () => {
       DATA_DIR: path.join(tmp.dir, 'data'),
       API_KEYS: 'team-key,other-key',
       LOG_LEVEL: 'warn',
+      // Tests and CI may run with less than the 1 GiB default free; /readyz must still answer 200 there.
+      MIN_FREE_BYTES: String(1024 * 1024),
     },
     stdio: 'ignore',
   });

@@ -46,3 +46,15 @@ export class RangeNotSatisfiableError extends AppError {
 
 /** An Idempotency-Key reused for a different request (another file or other parameters). HTTP 422. */
 export class IdempotencyKeyReusedError extends AppError {}
+
+/**
+ * Storage cannot take the operation right now, through no fault of the request or the video: the
+ * API answers 507 or 503 and keeps nothing; a worker releases the job without counting the attempt.
+ */
+export class StorageError extends AppError {}
+
+/** No room: a full or over-quota disk (ENOSPC, EDQUOT), or an S3-compatible server out of space. HTTP 507. */
+export class StorageFullError extends StorageError {}
+
+/** S3 cannot be reached or asks us to back off (connection refused, timeout, 503 SlowDown). HTTP 503 + Retry-After. */
+export class StorageUnavailableError extends StorageError {}

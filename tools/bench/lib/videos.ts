@@ -173,6 +173,31 @@ export async function staticTextVideo({
   });
 }
 
+/** A one-frame H.264 MP4 (160x120 testsrc2): the least a job can be, for soak runs of thousands. */
+export function oneFrameVideo(): Promise<string> {
+  return cached('one-frame-160x120.mp4', (tmp) =>
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=160x120:rate=30',
+      '-frames:v',
+      '1',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+      tmp,
+    ]),
+  );
+}
+
 /** A one-frame PNG. */
 export function pngImage(): Promise<string> {
   return cached('frame.png', (tmp) =>

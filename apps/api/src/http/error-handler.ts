@@ -7,6 +7,8 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   RangeNotSatisfiableError,
+  StorageFullError,
+  StorageUnavailableError,
   UnauthorizedError,
   UnsupportedMediaError,
   VideoLimitError,
@@ -23,6 +25,9 @@ const MULTER_DETAIL: Partial<Record<MulterError['code'], string>> = {
   LIMIT_PART_COUNT: 'too many parts in the multipart body',
 };
 
+/** Seconds a client waits before retrying when S3 is down or throttling (its SDK has already retried). */
+const STORAGE_RETRY_AFTER_S = 10;
+
 /** The one place errors become HTTP. Anything unexpected is logged and answered without internals. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
@@ -36,6 +41,21 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (err instanceof RangeNotSatisfiableError) res.set('Content-Range', `bytes */${err.size}`);
     const known = toProblem(err);
     if (known) return sendProblem(res, known);
+    if (err instanceof StorageFullError) {
+      // The operator's problem, not the client's: warn, with the underlying errno in the cause.
+      logger.warn('storage full', { request_id: req.requestId, path: req.path, error: err.message });
+      return sendProblem(
+        res,
+        problem(507, `${err.message}; nothing was kept: submit again once the operator has freed space`),
+      );
+    }
+    if (err instanceof StorageUnavailableError) {
+      logger.warn('storage unavailable', { request_id: req.requestId, path: req.path, error: err.message });
+      res.set('Retry-After', String(STORAGE_RETRY_AFTER_S));
+      // A submit's upload was dropped; a read (results, input) only has to be asked again.
+      const kept = req.method === 'POST' ? 'nothing was kept: ' : '';
+      return sendProblem(res, problem(503, `${err.message}; ${kept}retry in ${STORAGE_RETRY_AFTER_S} seconds`));
+    }
     if (isDatabaseUnavailable(err)) {
       // A Postgres restart or network cut is an outage to wait out, not a bug: 503, retry soon.
       logger.warn('database unavailable', { request_id: req.requestId, path: req.path, error: String(err) });

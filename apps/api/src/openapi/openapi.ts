@@ -21,7 +21,9 @@ const unparsable = {
 };
 
 const unavailable = () =>
-  problemResponse('The database cannot be reached right now (a restart); retry after Retry-After seconds');
+  problemResponse(
+    'The database or the S3 storage cannot be reached right now (a restart, an outage); retry after Retry-After seconds',
+  );
 
 const timestamps = {
   created_at: { type: 'string', format: 'date-time' },
@@ -237,7 +239,20 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
           '422': problemResponse(
             'The Idempotency-Key was already used with a different file or parameters; or the video is over MAX_VIDEO_PIXELS (frame size) or MAX_VIDEO_SECONDS (duration): the detail says which',
           ),
-          '503': unavailable(),
+          '503': {
+            ...problemResponse(
+              'The database or the S3 storage cannot be reached right now (a restart, an outage, S3 answering 503 SlowDown); nothing was kept: retry after Retry-After seconds',
+            ),
+            headers: {
+              'Retry-After': {
+                schema: { type: 'integer', minimum: 1 },
+                description: 'Seconds to wait before retrying',
+              },
+            },
+          },
+          '507': problemResponse(
+            'The storage has no room for the upload (a full or over-quota disk, ENOSPC or EDQUOT; an S3-compatible server out of space); nothing was kept: submit again once space has been freed',
+          ),
         },
       },
     },
@@ -382,13 +397,13 @@ export const buildOpenApiDocument = (pipelineIds: readonly string[], defaultPipe
     },
     '/readyz': {
       get: {
-        summary: 'Readiness: database, queue and storage reachable',
+        summary: 'Readiness: database, queue and storage reachable, and local storage above MIN_FREE_BYTES free',
         operationId: 'getReadiness',
         security: [],
         responses: {
           '200': { description: 'Ready' },
           '4XX': unparsable,
-          '503': problemResponse('Names what is unreachable'),
+          '503': problemResponse('Names what is unreachable, or how little space local storage has left'),
         },
       },
     },

@@ -54,3 +54,26 @@ describe('/metrics of the API and of the worker', () => {
     expect(value(workerAfter, 'video_jobs_job_duration_seconds_count{pipeline="yolo"}')).toBe(1);
   });
 });
+
+describe('/readyz of the API and of the worker', () => {
+  it('list database, queue, storage and free space (MIN_FREE_BYTES) as ok on the split stack', async () => {
+    const checks = { database: 'ok', queue: 'ok', storage: 'ok', free_space: 'ok' };
+    for (const url of [`${stack.baseUrl}/readyz`, `http://127.0.0.1:${worker.env.METRICS_PORT}/readyz`]) {
+      const res = await fetch(url);
+      expect({ url, status: res.status, body: await res.json() }).toEqual({
+        url,
+        status: 200,
+        body: { status: 'ok', checks },
+      });
+    }
+  });
+
+  it('answer 503 naming the free space when MIN_FREE_BYTES is more than the disk has', async () => {
+    const greedy = await stack.startWorker({ MIN_FREE_BYTES: String(Number.MAX_SAFE_INTEGER) });
+    const res = await fetch(`http://127.0.0.1:${greedy.env.METRICS_PORT}/readyz`);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { detail: string }).detail).toMatch(
+      /^not ready: free_space: local storage has .+ free, less than MIN_FREE_BYTES \(8192\.0 TiB\)/,
+    );
+  });
+});

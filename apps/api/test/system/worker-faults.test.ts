@@ -107,6 +107,8 @@ describe('worker faults on the split stack', () => {
       PORT: String(port),
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
+      // Tests and CI may run with less than the 1 GiB default free; /readyz must still answer 200 there.
+      MIN_FREE_BYTES: String(1024 * 1024),
     };
     const start = () => {
       const proc = spawn(process.execPath, [path.join(root, 'apps', 'api')], { cwd: root, env, stdio: 'ignore' });

@@ -20,6 +20,11 @@ export interface JobWorkerOptions {
   inputRetentionMs: number | null;
   /** Where inputs are downloaded while a job runs. */
   tmpDir: string;
+  /**
+   * After a job was released because storage was full or unreachable, how long this worker waits
+   * before it takes another job (default 5 s).
+   */
+  storagePauseMs?: number;
 }
 
 export function jobWorkerOptionsFromConfig(config: Config, tmpDir: string): JobWorkerOptions {

@@ -184,12 +184,13 @@ describe(JobWorker.name, () => {
   });
 
   it('releases the job for retry, with no results object left, when its results cannot be written', async () => {
-    // The storage fails the results write halfway, as a full disk or an S3 outage would.
+    // The storage fails the results write halfway with an error it does not name, as a failing
+    // disk (EIO) would; a full or unreachable storage has its own handling (job-worker.storage-errors.test.ts).
     const failing = Object.create(storage) as LocalStorage;
     failing.put = async (key, body) => {
       if (key !== resultsKey(jobId)) return storage.put(key, body);
       for await (const _ of body) break;
-      throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
     };
     const worker = new JobWorker(
       { jobs, queue, storage: failing, pipeline: new ScriptedPipeline(() => frames()), logger },

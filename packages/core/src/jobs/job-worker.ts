@@ -4,9 +4,10 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'winston';
-import { NotFoundError, UnsupportedMediaError } from '../errors';
+import { NotFoundError, StorageError, UnsupportedMediaError } from '../errors';
 import type { JobQueue } from '../queue/job-queue';
 import { resultsIndexKey, resultsKey, type ObjectStorage } from '../storage/object-storage';
+import { transferError } from '../storage/storage-errors';
 import { writeFileFrom } from '../storage/write-file';
 import type { JobRepository } from './job.repository';
 import type { JobRow } from './job.table';
@@ -55,6 +56,8 @@ export class JobWorker {
   private maintenanceTimer: NodeJS.Timeout | undefined;
   private maintenanceRun: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  /** Set when a job was released for a storage error: no slot takes another job before then. */
+  private pausedUntil = 0;
 
   constructor(
     private readonly deps: JobWorkerDeps,
@@ -176,11 +179,18 @@ export class JobWorker {
     const { jobs, storage, pipeline } = this.deps;
     const workerId = this.options.workerId;
     try {
-      await mkdir(this.options.tmpDir, { recursive: true });
+      const copy = `the temp copy of ${job.input_path}`;
+      // A full temp dir (ENOSPC, EDQUOT) or an S3 connection lost mid-download gets its name here:
+      // StorageFullError / StorageUnavailableError, released below without counting the attempt.
+      await mkdir(this.options.tmpDir, { recursive: true }).catch((err: unknown) => {
+        throw transferError(err, copy);
+      });
       // storage.get takes no signal: a request that never answers must still yield to the abort.
       const input = await untilAborted(storage.get(job.input_path), signal, (late) => late.destroy());
       input.on('data', () => watchdog.touch());
-      await writeFileFrom(input, tmpFile, { signal });
+      await writeFileFrom(input, tmpFile, { signal }).catch((err: unknown) => {
+        throw transferError(err, copy);
+      });
       watchdog.touch('at frame 0');
       const frames = watchProgress(
         pipeline.runOnFile(
@@ -224,6 +234,7 @@ export class JobWorker {
   }
 
   private async afterError(job: JobRow, err: unknown, log: Logger): Promise<JobOutcome> {
+    if (err instanceof StorageError) return this.afterStorageError(job, err, log);
     const { jobs, queue } = this.deps;
     const workerId = this.options.workerId;
     const final = finalFailureMessage(err);
@@ -242,6 +253,25 @@ export class JobWorker {
     if (!(await jobs.release(job.job_id, workerId))) return 'lease-lost';
     log.info('job released for retry', { transition: 'running->pending' });
     await queue.enqueue(job.job_id);
+    return 'released';
+  }
+
+  /**
+   * Storage full or unreachable: not the video's fault, and another attempt at once would meet the
+   * same storage. The job goes back to pending with its attempt given back (it never nears
+   * MAX_ATTEMPTS for this), is not pushed again (the requeue pass offers it once it has been
+   * pending for REQUEUE_MS), and this worker waits storagePauseMs before taking another job: a
+   * full disk costs one attempt per job per REQUEUE_MS, not a busy loop.
+   */
+  private async afterStorageError(job: JobRow, err: StorageError, log: Logger): Promise<JobOutcome> {
+    if (!(await this.deps.jobs.release(job.job_id, this.options.workerId, { refundAttempt: true }))) {
+      return 'lease-lost';
+    }
+    this.pausedUntil = Date.now() + (this.options.storagePauseMs ?? DEFAULT_STORAGE_PAUSE_MS);
+    log.warn(`job released for a later attempt, not counted: ${err.message}`, {
+      transition: 'running->pending',
+      reason: err.name,
+    });
     return 'released';
   }
 
@@ -268,6 +298,9 @@ export class JobWorker {
     const { queue, logger } = this.deps;
     while (!this.stopping.signal.aborted) {
       try {
+        const pause = this.pausedUntil - Date.now();
+        if (pause > 0) await sleep(pause, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+        if (this.stopping.signal.aborted) break;
         const jobId = await queue.dequeue(this.options.dequeueTimeoutMs);
         if (jobId === null || this.stopping.signal.aborted) {
           // Shutdown raced the dequeue: the id stays pending in the database and is put back.
@@ -314,6 +347,9 @@ export class JobWorker {
     clearTimeout(this.maintenanceTimer);
   }
 }
+
+/** How long a worker waits after a storage error before it takes another job. */
+const DEFAULT_STORAGE_PAUSE_MS = 5_000;
 
 /** The pipeline's results, telling the watchdog about each frame (and which frame comes next). */
 async function* watchProgress(

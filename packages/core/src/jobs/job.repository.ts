@@ -79,8 +79,12 @@ export interface JobRepository {
   complete(jobId: string, workerId: string, outputPath: string): Promise<boolean>;
   /** running(this worker) → failed with a message a user can read. false: the lease was lost. */
   fail(jobId: string, workerId: string, errorMessage: string): Promise<boolean>;
-  /** running(this worker) → pending, so another worker can take it. false: the lease was lost. */
-  release(jobId: string, workerId: string): Promise<boolean>;
+  /**
+   * running(this worker) → pending, so another worker can take it. false: the lease was lost.
+   * `refundAttempt`: the attempt was not the job's fault (storage full or unreachable), so the
+   * attempt its claim counted is given back and does not bring it closer to MAX_ATTEMPTS.
+   */
+  release(jobId: string, workerId: string, options?: { refundAttempt?: boolean }): Promise<boolean>;
   /** Running jobs not touched for leaseMs: back to pending while attempts < maxAttempts, else failed. */
   reapExpired(leaseMs: number, maxAttempts: number): Promise<ReapResult>;
   /** How many jobs are pending (compared with the queue's length by the requeue pass). */

@@ -188,6 +188,15 @@ describe.each(backends)('KyselyJobRepository on %s', (_name, open) => {
       expect(await repo.get(jobId)).toMatchObject({ status: 'pending', locked_by: null });
       expect(await repo.claim(jobId, 'worker-b')).toMatchObject({ locked_by: 'worker-b', attempts: 2 });
     });
+
+    it('gives back the attempt its claim counted when released with refundAttempt (storage full or unreachable)', async () => {
+      const jobId = await claimed('worker-a');
+      expect(await repo.release(jobId, 'worker-b', { refundAttempt: true })).toBe(false);
+      expect(await repo.get(jobId)).toMatchObject({ status: 'running', attempts: 1 });
+      expect(await repo.release(jobId, 'worker-a', { refundAttempt: true })).toBe(true);
+      expect(await repo.get(jobId)).toMatchObject({ status: 'pending', locked_by: null, attempts: 0 });
+      expect(await repo.claim(jobId, 'worker-b')).toMatchObject({ locked_by: 'worker-b', attempts: 1 });
+    });
   });
 
   describe('reapExpired', () => {

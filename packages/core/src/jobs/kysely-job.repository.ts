@@ -1,4 +1,4 @@
-import { type CompiledQuery, type Kysely, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, sql, type UpdateObject } from 'kysely';
 import type { Database } from '../db/database';
 import { isJobId } from './job-id';
 import { listJobs } from './job-listing';
@@ -11,7 +11,7 @@ import type {
   PendingCursor,
   ReapResult,
 } from './job.repository';
-import { JOB_STATUSES, type JobRow, type JobStatus, type JobUpdate, type NewJob } from './job.table';
+import { JOB_STATUSES, type JobRow, type JobStatus, type NewJob } from './job.table';
 
 /** The database clock, so every machine judges leases against the same time. */
 const now = sql<Date>`now()`;
@@ -127,8 +127,12 @@ export class KyselyJobRepository implements JobRepository {
     return this.updateOwned(jobId, workerId, { status: 'failed', error_message: errorMessage });
   }
 
-  release(jobId: string, workerId: string): Promise<boolean> {
-    return this.updateOwned(jobId, workerId, { status: 'pending', locked_by: null });
+  release(jobId: string, workerId: string, options: { refundAttempt?: boolean } = {}): Promise<boolean> {
+    return this.updateOwned(jobId, workerId, {
+      status: 'pending',
+      locked_by: null,
+      ...(options.refundAttempt ? { attempts: sql<number>`greatest(attempts - 1, 0)` } : {}),
+    });
   }
 
   async reapExpired(leaseMs: number, maxAttempts: number): Promise<ReapResult> {
@@ -295,7 +299,7 @@ export class KyselyJobRepository implements JobRepository {
   }
 
   /** One UPDATE that applies only while this worker holds the job; false when the lease is lost. */
-  private async updateOwned(jobId: string, workerId: string, values: JobUpdate): Promise<boolean> {
+  private async updateOwned(jobId: string, workerId: string, values: UpdateObject<Database, 'jobs'>): Promise<boolean> {
     if (!isJobId(jobId)) return false;
     const result = await this.db
       .updateTable('jobs')

@@ -6,6 +6,7 @@ import { NotFoundError, RangeNotSatisfiableError } from '../errors';
 import type { Logger } from '../logger';
 import { reportCleanupFailure } from './cleanup-failure';
 import { assertValidRange, type ByteRange, type ObjectStorage } from './object-storage';
+import { localWriteError } from './storage-errors';
 import { assertValidKey } from './storage-key';
 import { writeFileFrom } from './write-file';
 
@@ -30,7 +31,9 @@ export class LocalStorage implements ObjectStorage {
 
   async put(key: string, body: Readable): Promise<{ bytes: number }> {
     const file = this.pathOf(key);
-    await mkdir(path.dirname(file), { recursive: true });
+    await mkdir(path.dirname(file), { recursive: true }).catch((err: unknown) => {
+      throw localWriteError(err, key);
+    });
     const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(8).toString('hex')}.partial`);
     let bytes: number;
     try {
@@ -41,7 +44,8 @@ export class LocalStorage implements ObjectStorage {
         if (cleanupErr.code !== 'ENOENT')
           reportCleanupFailure(this.options.logger, `could not remove ${temp}`, cleanupErr);
       });
-      throw err;
+      // A full disk (ENOSPC, EDQUOT) gets its name: 507 at submit, a release in the worker.
+      throw localWriteError(err, key);
     }
     return { bytes };
   }

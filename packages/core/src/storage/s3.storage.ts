@@ -15,6 +15,7 @@ import { NotFoundError, RangeNotSatisfiableError } from '../errors';
 import type { Logger } from '../logger';
 import { reportCleanupFailure } from './cleanup-failure';
 import { assertValidRange, type ByteRange, type ObjectStorage } from './object-storage';
+import { s3Error } from './storage-errors';
 import { assertValidKey } from './storage-key';
 
 export interface S3StorageOptions {
@@ -39,6 +40,7 @@ export interface S3StorageOptions {
 }
 
 const MIN_PART_SIZE = 5 * 1024 * 1024;
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
  * Objects in an S3 bucket. put() streams the body as a multipart upload (@aws-sdk/lib-storage),
@@ -57,6 +59,9 @@ export class S3Storage implements ObjectStorage {
         endpoint: options.endpoint,
         forcePathStyle: options.endpoint !== undefined,
         credentials: options.credentials,
+        // A server that does not accept the connection (down, or a black-holed address) fails the
+        // call within seconds (then StorageUnavailableError), instead of the OS's minutes-long wait.
+        requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS },
         // S3-compatible servers differ in support for the SDK's default CRC checksums and
         // aws-chunked bodies; send and check checksums only where the API requires them.
         ...(options.endpoint
@@ -93,7 +98,7 @@ export class S3Storage implements ObjectStorage {
       await upload.done();
     } catch (err) {
       // A failing source (e.g. an upload over the size limit) is the cause; report that error.
-      const cause = sourceError ?? err;
+      const cause = sourceError ?? s3Error(err, `writing ${key}`);
       counted.destroy();
       await this.abortMultipart(key, upload.uploadId);
       throw cause;
@@ -121,7 +126,7 @@ export class S3Storage implements ObjectStorage {
         const size = await this.size(key);
         throw new RangeNotSatisfiableError(`byte ${range.start} is past the end of ${key} (${size} bytes)`, size);
       }
-      throw err;
+      throw s3Error(err, `reading ${key}`);
     }
   }
 
@@ -132,14 +137,16 @@ export class S3Storage implements ObjectStorage {
       return head.ContentLength ?? 0;
     } catch (err) {
       if (isNotFound(err)) throw new NotFoundError(`no object under ${key}`, { cause: err });
-      throw err;
+      throw s3Error(err, `reading the size of ${key}`);
     }
   }
 
   async delete(key: string): Promise<void> {
     assertValidKey(key);
     // S3 answers 204 for a missing key too, so this is idempotent as the interface requires.
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch((err: unknown) => {
+      throw s3Error(err, `deleting ${key}`);
+    });
   }
 
   async exists(key: string): Promise<boolean> {
@@ -149,7 +156,7 @@ export class S3Storage implements ObjectStorage {
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
-      throw err;
+      throw s3Error(err, `looking for ${key}`);
     }
   }
 
@@ -157,9 +164,11 @@ export class S3Storage implements ObjectStorage {
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix || undefined, ContinuationToken: token }),
-      );
+      const page = await this.client
+        .send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix || undefined, ContinuationToken: token }))
+        .catch((err: unknown) => {
+          throw s3Error(err, `listing ${prefix}`);
+        });
       for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -167,7 +176,9 @@ export class S3Storage implements ObjectStorage {
   }
 
   async ping(): Promise<void> {
-    await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    await this.client.send(new HeadBucketCommand({ Bucket: this.bucket })).catch((err: unknown) => {
+      throw s3Error(err, 'checking the bucket');
+    });
   }
 
   /**

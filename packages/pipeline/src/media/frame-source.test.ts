@@ -7,6 +7,7 @@ import {
   makeAspectChangeMp4,
   makeEmptyFile,
   makeLongDurationMp4,
+  makeNegativeTimelineMp4,
   makePixelFormatChangeMp4,
   makeResolutionChangeMp4,
   makeSizedMp4,
@@ -273,6 +274,16 @@ describe(FrameSource.name, () => {
       await expect(collect(file)).rejects.toThrow(
         /lasts 6\.94 h \(25000 s\), over the limit of 6\.00 h \(21600 s\) \(MAX_VIDEO_SECONDS\)/,
       );
+    });
+
+    it('says a video whose timestamps put every frame before the start shows no frame, not that it is truncated', async () => {
+      const file = await make('negative.mp4', makeNegativeTimelineMp4);
+      const error = await collect(file).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UnsupportedMediaError);
+      expect((error as Error).message).toBe(
+        'no frame to analyse: the file lists 10 frames, but its timestamps place all of them before the start (the video lasts 0 s)',
+      );
+      expect(source.running.size).toBe(0);
     });
 
     it.each([

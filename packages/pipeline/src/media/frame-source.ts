@@ -274,6 +274,11 @@ function checkCompleteRead(
       const endMs = info.startMs + info.durationMs;
       if (lastTimestampMs >= endMs - (options.frameStride + 2) * frameMs - info.durationMs * 0.02) return;
     }
+    if (delivered === 0 && info.emptyTimeline) {
+      throw new UnsupportedMediaError(
+        `no frame to analyse: the file lists ${info.frameCount} frames, but its timestamps place all of them before the start (the video lasts 0 s)`,
+      );
+    }
     throw new UnsupportedMediaError(
       `file is truncated: decoded ${delivered} of the ${expected} frames its index lists`,
     );

@@ -17,6 +17,11 @@ export interface VideoInfo {
   codec: string;
   /** Pixel format of the first frame as the decoder reports it (e.g. yuv420p); null when unknown. */
   pixFmt: string | null;
+  /**
+   * The index lists frames but the stream lasts exactly 0 s: its timestamps (an edit list, or all
+   * of them negative) put every frame before the start, so a player shows none. Not truncation.
+   */
+  emptyTimeline?: boolean;
 }
 
 interface ProbeJson {
@@ -103,5 +108,6 @@ export async function probeVideo(ffprobe: string, path: string, signal?: AbortSi
     startMs: Number.isFinite(start) ? Math.round(start * 1000) : 0,
     codec: video.codec_name ?? 'unknown',
     pixFmt: video.pix_fmt && /^[a-z0-9_]+$/.test(video.pix_fmt) ? video.pix_fmt : null,
+    ...(Number.isInteger(frames) && frames > 0 && Number(video.duration) === 0 ? { emptyTimeline: true } : {}),
   };
 }

@@ -104,3 +104,14 @@ export async function makeLongDurationMp4(path: string): Promise<string> {
   ]);
   return path;
 }
+
+/** A 1 s clip shifted 1 s into negative time, negative timestamps kept: the index lists 10 frames, none shown. */
+export async function makeNegativeTimelineMp4(path: string): Promise<string> {
+  const base = await makeSizedMp4(`${path}.base.mp4`, 160, 120, { frames: 10 });
+  try {
+    await runFfmpeg(['-itsoffset', '-1.0', '-i', base, '-c', 'copy', '-avoid_negative_ts', 'disabled', path]);
+  } finally {
+    await rm(base, { force: true });
+  }
+  return path;
+}
