@@ -81,6 +81,8 @@ function options(overrides: Partial<JobWorkerOptions> = {}): JobWorkerOptions {
     shutdownGraceMs: 5_000,
     stallMs: 60_000,
     dequeueTimeoutMs: 50,
+    retentionMs: 0,
+    inputRetentionMs: null,
     tmpDir: path.join(scratch, 'tmp'),
     storagePauseMs: 50,
     ...overrides,
