@@ -11,13 +11,29 @@
  *   reaper pass              reapExpired(LEASE_MS 60 s, MAX_ATTEMPTS 3): nothing expired
  *   requeue pass             requeueMissing with every pending id in the queue (the usual pass)
  *   requeue pass, list lost  the queue emptied before each pass: every pending id found and pushed
+ *   retention pass           RETENTION_MS and INPUT_RETENTION_MS 7 days, history 3 days old: nothing expired
+ *   retention pass, 100 due  100 jobs finished 8 days ago added before each pass, each with an input,
+ *                            results and index file: the pass deletes exactly those, files and rows
  * Target (issue 11): /metrics within 3x of the empty table; the others "about the same" (3x too).
  * Options: --history 2000000 --pending 100 --running 10 --rounds 5 --requests 20 --passes 10
  *          --max-seconds 1800
  * Needs `pnpm build`, Postgres (TEST_DATABASE_URL) and Redis (TEST_REDIS_URL) on loopback.
  */
+import fs from 'node:fs';
 import os from 'node:os';
-import { createLogger, createPostgresDb, KyselyJobRepository, RedisQueue, requeueMissing } from '@video-jobs/core';
+import path from 'node:path';
+import {
+  createLogger,
+  createPostgresDb,
+  expireFinishedJobs,
+  inputKey,
+  KyselyJobRepository,
+  LocalStorage,
+  RedisQueue,
+  requeueMissing,
+  resultsIndexKey,
+  resultsKey,
+} from '@video-jobs/core';
 import { startStack, type Stack } from '../lib/stack';
 import { numberArg } from './lib/args';
 import { onCleanup, runScript } from './lib/cleanup';
@@ -34,6 +50,8 @@ const passes = numberArg('passes', 10);
 const LEASE_MS = 60_000;
 const REQUEUE_MS = 30_000;
 const MAX_ATTEMPTS = 3;
+const RETENTION_MS = 7 * 24 * 3600_000;
+const DUE = 100;
 
 const load = () =>
   os
@@ -48,6 +66,7 @@ interface Subject {
   db: ReturnType<typeof createPostgresDb>;
   jobs: KyselyJobRepository;
   queue: RedisQueue;
+  storage: LocalStorage;
   statusPaths: string[];
 }
 
@@ -93,6 +112,7 @@ async function subject(name: string, historyRows: number): Promise<Subject> {
     db,
     jobs: new KyselyJobRepository(db),
     queue,
+    storage: new LocalStorage(path.join(stack.env.DATA_DIR, 'objects')),
     statusPaths: [],
   };
 }
@@ -108,9 +128,35 @@ async function timePasses(n: number, before: () => Promise<unknown>, pass: () =>
   return times;
 }
 
+const logger = createLogger('error');
+
+/** Adds DUE jobs that finished 8 days ago, each with its three files, as a week of traffic would leave them. */
+async function seedDue(s: Subject): Promise<void> {
+  const { rows } = await s.stack.pool.query<{ job_id: string }>(
+    `INSERT INTO jobs (job_id, status, created_at, updated_at, input_path, output_path, pipeline_id, attempts)
+     SELECT id, 'completed', now() - interval '8 days', now() - interval '8 days',
+            'video_jobs/' || id || '.mp4', 'video_jobs/' || id || '_results.json', 'yolo', 1
+     FROM (SELECT gen_random_uuid() AS id FROM generate_series(1, $1::int)) AS s
+     RETURNING job_id`,
+    [DUE],
+  );
+  const dir = path.join(s.stack.env.DATA_DIR, 'objects', 'video_jobs');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const { job_id: id } of rows) {
+    for (const key of [inputKey(id), resultsKey(id), resultsIndexKey(id)]) {
+      fs.writeFileSync(path.join(s.stack.env.DATA_DIR, 'objects', key), 'x'.repeat(1024));
+    }
+  }
+}
+
+const retentionPass = (s: Subject) =>
+  expireFinishedJobs(
+    { jobs: s.jobs, storage: s.storage, logger },
+    { retentionMs: RETENTION_MS, inputRetentionMs: RETENTION_MS, claimMs: LEASE_MS },
+  );
+
 type Measure = { name: string; run: (s: Subject, n: number) => Promise<number[]> };
 
-const logger = createLogger('error');
 const measures: Measure[] = [
   { name: 'GET /metrics', run: (s, n) => timeRepeated(`${s.stack.baseUrl}/metrics`, n) },
   {
@@ -164,6 +210,30 @@ const measures: Measure[] = [
       await refillQueue(s.stack, s.queue);
       return times;
     },
+  },
+  {
+    name: 'retention pass',
+    run: (s, n) =>
+      timePasses(
+        n,
+        async () => undefined,
+        async () => {
+          const done = await retentionPass(s);
+          if (done.jobsDeleted + done.inputsDeleted > 0) throw new Error('retention deleted jobs not yet due');
+        },
+      ),
+  },
+  {
+    name: `retention pass, ${DUE} due`,
+    run: (s, n) =>
+      timePasses(
+        n,
+        () => seedDue(s),
+        async () => {
+          const done = await retentionPass(s);
+          if (done.jobsDeleted !== DUE) throw new Error(`retention deleted ${done.jobsDeleted} of ${DUE} due jobs`);
+        },
+      ),
   },
 ];
 
