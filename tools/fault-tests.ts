@@ -7,8 +7,10 @@
  *   postgres  the machine's Postgres restarted mid-run (pg_ctlcluster restart, ~1 s): /readyz 503,
  *             status never 500, same workers carry on
  *   bad-input 41 bad requests with API keys set: right 4xx, broken videos fail once, no orphans
+ *   disk-full local storage on a 4 MiB tmpfs fills: 507 and nothing kept, /readyz 503, then a worker
+ *             and retention give the space back (needs root to mount; says so and skips without)
  * Prints one summary table; exits 1 on any failed check.
- * Options: --only chaos,redis,postgres,bad-input  --json FILE ({"passed","failed","checks","summary"})
+ * Options: --only chaos,redis,postgres,bad-input,disk-full  --json FILE ({"passed","failed","checks","summary"})
  *          --chaos-jobs 100  --max-seconds 420
  * Needs `pnpm build`, Postgres (TEST_DATABASE_URL), redis-server on PATH, pg_ctlcluster for postgres.
  */
@@ -24,12 +26,14 @@ import { chaosScenario } from './faults/chaos';
 import { redisScenario } from './faults/redis-outage';
 import { postgresScenario } from './faults/postgres-restart';
 import { badInputScenario } from './faults/bad-input';
+import { diskFullScenario } from './faults/disk-full';
 
 const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<ScenarioResult>> = {
   chaos: (ctx) => chaosScenario({ ...ctx, jobs: numberArg('chaos-jobs', 100) }),
   redis: redisScenario,
   postgres: postgresScenario,
   'bad-input': badInputScenario,
+  'disk-full': diskFullScenario,
 };
 const only = arg('only', Object.keys(SCENARIOS).join(',')).split(',');
 const jsonFile = arg('json');

@@ -210,18 +210,27 @@ export async function startStack(options: StackOptions = {}) {
       return p.exited;
     },
 
+    /** POST /video/submit; the status and JSON body whatever they are (a refusal is an answer too). */
+    async submitAnswer(
+      file: string,
+      params: Record<string, string | number> = {},
+      headers: Record<string, string> = {},
+    ): Promise<{ status: number; body: Record<string, unknown> }> {
+      const form = new FormData();
+      form.set('file', await fs.openAsBlob(file, { type: 'video/mp4' }), path.basename(file));
+      for (const [k, v] of Object.entries(params)) form.set(k, String(v));
+      const res = await fetch(`${this.baseUrl}/video/submit`, { method: 'POST', body: form, headers });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    },
+
     async submit(
       file: string,
       params: Record<string, string | number> = {},
       headers: Record<string, string> = {},
     ): Promise<string> {
-      const form = new FormData();
-      form.set('file', await fs.openAsBlob(file, { type: 'video/mp4' }), path.basename(file));
-      for (const [k, v] of Object.entries(params)) form.set(k, String(v));
-      const res = await fetch(`${this.baseUrl}/video/submit`, { method: 'POST', body: form, headers });
-      const body = (await res.json()) as { job_id: string };
-      if (res.status !== 202) throw new Error(`submit answered ${res.status}: ${JSON.stringify(body)}`);
-      return body.job_id;
+      const { status, body } = await this.submitAnswer(file, params, headers);
+      if (status !== 202) throw new Error(`submit answered ${status}: ${JSON.stringify(body)}`);
+      return String(body.job_id);
     },
 
     /** Submits `n` jobs from `clients` concurrent clients; the ids in the order the 202s arrived. */
