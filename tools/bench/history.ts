@@ -140,11 +140,11 @@ async function seedDue(s: Subject): Promise<void> {
      RETURNING job_id`,
     [DUE],
   );
-  const dir = path.join(s.stack.env.DATA_DIR, 'objects', 'video_jobs');
-  fs.mkdirSync(dir, { recursive: true });
+  const root = path.join(s.stack.env.DATA_DIR, 'objects');
+  fs.mkdirSync(path.join(root, 'video_jobs'), { recursive: true });
   for (const { job_id: id } of rows) {
     for (const key of [inputKey(id), resultsKey(id), resultsIndexKey(id)]) {
-      fs.writeFileSync(path.join(s.stack.env.DATA_DIR, 'objects', key), 'x'.repeat(1024));
+      fs.writeFileSync(path.join(root, key), 'x'.repeat(1024));
     }
   }
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { mountSmallFilesystem } from '../../packages/core/src/test-support/small-filesystem';
 import { onCleanup } from '../bench/lib/cleanup';
 import { paddedVideo } from '../bench/lib/videos';
-import { startStack, waitUntil, type Stack } from '../lib/stack';
+import { isTempFileName, startStack, waitUntil, type Stack } from '../lib/stack';
 import { auditJobs, checkExactlyOnce, sample } from './audit';
 import type { ScenarioContext, ScenarioResult } from './checks';
 import { FAST_LIFECYCLE, JOB_PARAMS } from './lifecycle-env';
@@ -71,7 +71,7 @@ export async function diskFullScenario({ redis, checks }: ScenarioContext): Prom
     );
     const files = stack.listObjects('video_jobs/');
     const rows = (await stack.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs')).rows[0].n;
-    const leftovers = listAll(disk.dir).filter((f) => f.endsWith('.partial') || f.includes('.tmp'));
+    const leftovers = listAll(disk.dir).filter((f) => isTempFileName(path.basename(f)));
     checks.check(
       SCENARIO,
       'the refused upload left no object, row or partial file',

@@ -286,12 +286,10 @@ export async function startStack(options: StackOptions = {}) {
     listObjects(prefix = 'video_jobs/'): string[] {
       if (s3) return s3.list(prefix);
       const dir = path.join(baseEnv.DATA_DIR, 'objects', prefix);
-      // LocalStorage writes to `.<name>.<hex>.partial` and renames; those are not objects.
-      const isTemp = (f: string) => f.includes('.tmp') || (f.startsWith('.') && f.endsWith('.partial'));
       return fs.existsSync(dir)
         ? fs
             .readdirSync(dir)
-            .filter((f) => !isTemp(f))
+            .filter((f) => !isTempFileName(f))
             .map((f) => prefix + f)
         : [];
     },
@@ -310,6 +308,9 @@ export async function startStack(options: StackOptions = {}) {
   };
   return stack;
 }
+
+/** LocalStorage writes to `.<name>.<hex>.partial` and renames; those (and `.tmp` files) are not objects. */
+export const isTempFileName = (name: string): boolean => name.includes('.tmp') || name.endsWith('.partial');
 
 export async function waitUntil(check: () => unknown, timeoutMs: number, proc?: StackProcess): Promise<void> {
   const until = Date.now() + timeoutMs;
