@@ -11,7 +11,7 @@ import path from 'node:path';
 import { mountSmallFilesystem } from '../../packages/core/src/test-support/small-filesystem';
 import { onCleanup } from '../bench/lib/cleanup';
 import { paddedVideo } from '../bench/lib/videos';
-import { isTempFileName, startStack, waitUntil, type Stack } from '../lib/stack';
+import { isTempFileName, sleep, startStack, waitUntil, type Stack } from '../lib/stack';
 import { auditJobs, checkExactlyOnce, sample } from './audit';
 import type { ScenarioContext, ScenarioResult } from './checks';
 import { FAST_LIFECYCLE, JOB_PARAMS } from './lifecycle-env';
@@ -51,8 +51,12 @@ export async function diskFullScenario({ redis, checks }: ScenarioContext): Prom
   const stopStack = onCleanup(() => stack.stop());
   try {
     await stack.startApi();
-    const ready = await readyz(stack);
-    checks.check(SCENARIO, '/readyz is ready on the empty disk', ready.status === 200, `${ready.status}`);
+    // /healthz answers once the API listens; /readyz also waits for its Redis connection.
+    let ready = await readyz(stack);
+    for (const until = Date.now() + 10_000; ready.status !== 200 && Date.now() < until; ready = await readyz(stack)) {
+      await sleep(100);
+    }
+    checks.check(SCENARIO, '/readyz is ready on the empty disk', ready.status === 200, `${ready.status} ${ready.body}`);
 
     // Fill: no worker yet, so every accepted upload stays.
     const accepted: string[] = [];
